@@ -1,0 +1,107 @@
+"""`gis-carbon`: a thin command line over gis_carbon.services.
+
+Each module in this package registers its commands; this one parses, opens the workspace,
+runs the command and turns a GisCarbonError into one clear line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from gis_carbon.errors import GisCarbonError
+
+# Modules that add subcommands: each has register(subparsers). One module per area.
+COMMAND_MODULES = (
+    "gis_carbon.cli.core",  # plans, targets, projects, add/edit/delete, history
+    "gis_carbon.cli.geography",  # locate, regions, import, layers
+    "gis_carbon.cli.progress",  # status, chart, record-indicator
+    "gis_carbon.cli.exports",  # export, report
+    "gis_carbon.cli.siting",  # check-site, suitability
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import importlib
+    import importlib.util
+
+    parser = argparse.ArgumentParser(
+        prog="gis-carbon",
+        description="Track the projects of China's carbon-peak plans (碳达峰实施方案) "
+        "against their targets.",
+    )
+    parser.add_argument(
+        "--workspace",
+        metavar="PATH",
+        help="workspace file (created and seeded if new); default: the per-user workspace "
+        "or $GIS_CARBON_WORKSPACE",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        if importlib.util.find_spec(name) is None:  # an area not built yet
+            continue
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def add_command(
+    subparsers: Any, name: str, handler: Callable[[argparse.Namespace], int | None], help: str
+) -> argparse.ArgumentParser:
+    """A subcommand with help text, bound to its handler."""
+    command = subparsers.add_parser(name, help=help, description=help)
+    command.set_defaults(handler=handler)
+    return command
+
+
+def open_from_args(args: argparse.Namespace) -> Any:
+    from gis_carbon.services import open_workspace
+
+    return open_workspace(args.workspace)
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def print_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
+    """A plain aligned table; width counts CJK characters as two columns."""
+    import unicodedata
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    cells = [[("" if c is None else str(c)) for c in row] for row in rows]
+    widths = [width(h) for h in headers]
+    for row in cells:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], width(cell))
+
+    def line(row: Sequence[str]) -> str:
+        return "  ".join(c + " " * (widths[i] - width(c)) for i, c in enumerate(row)).rstrip()
+
+    print(line(headers))
+    print(line(["-" * w for w in widths]))
+    for row in cells:
+        print(line(row))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.handler(args)
+    except GisCarbonError as exc:
+        print(f"gis-carbon: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("gis-carbon: interrupted", file=sys.stderr)
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from gis_carbon.cli import main
+
+sys.exit(main())

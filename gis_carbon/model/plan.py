@@ -1,0 +1,123 @@
+"""Plans, their targets and recorded indicator values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Metric(StrEnum):
+    CAPACITY_SUM = "capacity_sum"  # sum of capacities of the scope's types
+    COUNT = "count"  # number of projects or sum of an attribute (chargers)
+    RATIO = "ratio"  # storage MW against new centralised wind+PV MW
+    COVERAGE_RADIUS = "coverage_radius"  # every point within r km of a station
+    AREA_SHARE = "area_share"  # forest cover %, red line %
+    AREA_SUM = "area_sum"  # afforestation in 亩
+    MILESTONE = "milestone"  # a named project reaching a status by a year
+    INDICATOR = "indicator"  # a value the user records per year
+
+
+class Comparator(StrEnum):
+    GE = "ge"  # 达到 / 不低于 / 以上 / 不少于
+    GT = "gt"  # 超过 / 大于
+    LE = "le"  # 不超过 / 以内
+    LT = "lt"  # 小于 / 低于
+    APPROX = "approx"  # 左右
+    EQ = "eq"
+
+    @property
+    def symbol(self) -> str:
+        return _COMPARATOR_SYMBOLS[self]
+
+
+_COMPARATOR_SYMBOLS = {
+    Comparator.GE: "≥",
+    Comparator.GT: ">",
+    Comparator.LE: "≤",
+    Comparator.LT: "<",
+    Comparator.APPROX: "≈",
+    Comparator.EQ: "=",
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: str
+    name: str
+    region_code: str
+    region_name: str
+    parent_id: str | None = None
+    doc_number: str | None = None
+    date: str | None = None
+    source_file: str | None = None
+    base_year: int | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    plan_id: str
+    region_code: str
+    metric: Metric
+    name_zh: str
+    name_en: str
+    year: int
+    value: float  # as the plan writes it, in `unit`
+    unit: str  # as the plan writes it: 万千瓦, 万亩, %, km …
+    comparator: Comparator
+    quote: str  # the plan's sentence, verbatim
+    source_file: str
+    aspirational: bool = False  # 力争 / 争取
+    scope: tuple[str, ...] = ()  # project type codes counted
+    params: Mapping[str, Any] = field(default_factory=dict)
+    section: str | None = None
+    note: str | None = None
+
+    @property
+    def base_unit(self) -> str:
+        from gis_carbon.model.units import unit as lookup_unit
+
+        try:
+            return _BASE_UNITS[lookup_unit(self.unit).dimension]
+        except Exception:  # a unit word the table does not know (e.g. 万吨) stays as written
+            return self.unit
+
+    @property
+    def base_value(self) -> float:
+        """The value in the app's base unit for its dimension (MW, m², km …)."""
+        from gis_carbon.model.units import convert
+
+        try:
+            return float(convert(self.value, self.unit, self.base_unit))
+        except Exception:
+            return float(self.value)
+
+
+# The units the app computes in; targets keep the plan's own unit for display.
+_BASE_UNITS: dict[str, str] = {
+    "power": "MW",
+    "energy": "MWh",
+    "area": "亩",
+    "length": "km",
+    "voltage": "kV",
+    "apparent_power": "MVA",
+    "count": "个",
+    "percent": "%",
+    "mass_rate": "t/d",
+}
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    """A value of a non-spatial indicator recorded for a region and year."""
+
+    indicator: str
+    region_code: str
+    year: int
+    value: float
+    unit: str
+    source: str = ""
+    id: int | None = None

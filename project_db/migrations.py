@@ -1,0 +1,186 @@
+"""The workspace schema as one append-only set of migrations.
+
+Never edit or reorder a migration that has shipped: add a new one. Old workspace files are
+brought forward by applying only the migrations they lack.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from gis_carbon.model.plan import Comparator, Metric
+from gis_carbon.model.types import Precision, Status
+
+migrations = Migrations("gis_carbon")
+
+
+def _in(values: object) -> str:
+    return ", ".join(f"'{v}'" for v in values)  # type: ignore[attr-defined]
+
+
+@migrations(name="0001_core")
+def _core(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE project_types (
+            code TEXT PRIMARY KEY,
+            name_zh TEXT NOT NULL,
+            name_en TEXT NOT NULL,
+            capacity_unit TEXT,
+            energy_unit TEXT
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE plans (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            region_code TEXT NOT NULL,
+            region_name TEXT NOT NULL,
+            parent_id TEXT REFERENCES plans(id),
+            doc_number TEXT,
+            date TEXT,
+            source_file TEXT,
+            base_year INTEGER CHECK (base_year IS NULL OR base_year BETWEEN 1950 AND 2100),
+            note TEXT
+        )"""
+    )
+    db.execute(
+        f"""
+        CREATE TABLE targets (
+            id TEXT PRIMARY KEY,
+            plan_id TEXT NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+            region_code TEXT NOT NULL,
+            metric TEXT NOT NULL CHECK (metric IN ({_in(m.value for m in Metric)})),
+            name_zh TEXT NOT NULL,
+            name_en TEXT NOT NULL,
+            year INTEGER NOT NULL CHECK (year BETWEEN 1950 AND 2100),
+            value REAL NOT NULL CHECK (value > -1e15 AND value < 1e15),
+            unit TEXT NOT NULL,
+            comparator TEXT NOT NULL CHECK (comparator IN ({_in(c.value for c in Comparator)})),
+            aspirational INTEGER NOT NULL DEFAULT 0 CHECK (aspirational IN (0, 1)),
+            scope TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(scope)),
+            params TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(params)),
+            quote TEXT NOT NULL CHECK (length(quote) > 0),
+            source_file TEXT NOT NULL,
+            section TEXT,
+            note TEXT
+        )"""
+    )
+    db.execute(
+        f"""
+        CREATE TABLE projects (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+            type TEXT NOT NULL REFERENCES project_types(code),
+            status TEXT NOT NULL CHECK (status IN ({_in(s.value for s in Status)})),
+            capacity REAL CHECK (capacity IS NULL OR (capacity >= 0 AND capacity < 1e12)),
+            energy REAL CHECK (energy IS NULL OR (energy >= 0 AND energy < 1e12)),
+            year INTEGER CHECK (year IS NULL OR year BETWEEN 1950 AND 2100),
+            start_year INTEGER CHECK (start_year IS NULL OR start_year BETWEEN 1950 AND 2100),
+            owner TEXT NOT NULL DEFAULT '',
+            notes TEXT NOT NULL DEFAULT '',
+            precision TEXT NOT NULL CHECK (precision IN ({_in(p.value for p in Precision)})),
+            attributes TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(attributes)),
+            plan_id TEXT REFERENCES plans(id) ON DELETE SET NULL,
+            source TEXT NOT NULL DEFAULT '',
+            quote TEXT,
+            geom BLOB NOT NULL,
+            geom_kind TEXT NOT NULL CHECK (geom_kind IN ('point', 'line', 'polygon')),
+            -- bbox and representative point: NaN is stored as NULL and inf fails the ranges
+            min_x REAL NOT NULL CHECK (min_x BETWEEN -180 AND 180),
+            min_y REAL NOT NULL CHECK (min_y BETWEEN -90 AND 90),
+            max_x REAL NOT NULL CHECK (max_x BETWEEN min_x AND 180),
+            max_y REAL NOT NULL CHECK (max_y BETWEEN min_y AND 90),
+            lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+            lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+            province_code TEXT,
+            city_code TEXT,
+            county_code TEXT,
+            township_code TEXT,
+            regions_touched TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(regions_touched)),
+            version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            created_by TEXT NOT NULL DEFAULT '',
+            updated_by TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    # Covers the roll-up GROUP BY (region, type, status, year → sum of capacity).
+    db.execute(
+        "CREATE INDEX projects_rollup ON projects "
+        "(county_code, type, status, year, capacity, energy)"
+    )
+    db.execute("CREATE INDEX projects_plan ON projects (plan_id)")
+    db.execute("CREATE INDEX projects_bbox ON projects (min_x, max_x, min_y, max_y)")
+    db.execute(
+        """
+        CREATE TABLE project_history (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('insert', 'update', 'delete')),
+            before TEXT CHECK (before IS NULL OR json_valid(before)),
+            after TEXT CHECK (after IS NULL OR json_valid(after)),
+            at TEXT NOT NULL,
+            author TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute("CREATE INDEX project_history_project ON project_history (project_id, id)")
+    db.execute(
+        """
+        CREATE TABLE indicator_values (
+            id INTEGER PRIMARY KEY,
+            indicator TEXT NOT NULL,
+            region_code TEXT NOT NULL,
+            year INTEGER NOT NULL CHECK (year BETWEEN 1950 AND 2100),
+            value REAL NOT NULL CHECK (value > -1e15 AND value < 1e15),
+            unit TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT '',
+            UNIQUE (indicator, region_code, year)
+        )"""
+    )
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+
+
+@migrations(name="0002_layers")
+def _layers(db: Database) -> None:
+    # User layers added to the workspace (imports, constraint layers); the predefined
+    # boundary layers live in layers/ and are not copied here.
+    db.execute(
+        """
+        CREATE TABLE layers (
+            id TEXT PRIMARY KEY,
+            title_zh TEXT NOT NULL,
+            title_en TEXT NOT NULL DEFAULT '',
+            role TEXT NOT NULL CHECK (role IN
+                ('boundary', 'constraint', 'resource', 'infrastructure', 'reference')),
+            kind TEXT NOT NULL CHECK (kind IN ('vector', 'raster')),
+            source TEXT NOT NULL DEFAULT '',
+            crs TEXT NOT NULL DEFAULT 'EPSG:4326',
+            style TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(style)),
+            params TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(params)),
+            data BLOB,
+            path TEXT,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE layer_features (
+            id INTEGER PRIMARY KEY,
+            layer_id TEXT NOT NULL REFERENCES layers(id) ON DELETE CASCADE,
+            geom BLOB NOT NULL,
+            min_x REAL NOT NULL, min_y REAL NOT NULL, max_x REAL NOT NULL, max_y REAL NOT NULL,
+            properties TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(properties))
+        )"""
+    )
+    db.execute("CREATE INDEX layer_features_layer ON layer_features (layer_id)")
+
+
+def apply_migrations(db: Database) -> None:
+    migrations.apply(db)
+
+
+def pending_migrations(db: Database) -> list[str]:
+    return [m.name for m in migrations.pending(db)]

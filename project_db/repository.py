@@ -1,0 +1,663 @@
+"""The repository: model objects in, model objects out, one SQLite workspace file.
+
+Every write runs in one `BEGIN IMMEDIATE` transaction (so a second writer waits instead of
+failing half-way), carries the version it was based on (so a stale edit is refused, not
+silently applied) and appends to the project history in the same transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from gis_carbon.errors import NotFoundError, StaleEditError, ValidationError, WorkspaceError
+from gis_carbon.model.plan import Comparator, IndicatorValue, Metric, Plan, Target
+from gis_carbon.model.project import (
+    Project,
+    RegionAssignment,
+    geometry_kind,
+    validate_project,
+)
+from gis_carbon.model.types import PROJECT_TYPES, Precision, Status
+from project_db.migrations import apply_migrations
+
+WORKSPACE_ENV = "GIS_CARBON_WORKSPACE"
+
+
+def default_workspace_path() -> Path:
+    """The per-user workspace, or the file named by $GIS_CARBON_WORKSPACE."""
+    override = os.environ.get(WORKSPACE_ENV)
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("gis-carbon")) / "workspace.gcarbon.sqlite"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    id: int
+    project_id: int
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    at: str
+    author: str
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def _author() -> str:
+    return os.environ.get("GIS_CARBON_AUTHOR") or os.environ.get("USER") or "unknown"
+
+
+class Workspace:
+    """An open workspace file. Use as a context manager, or call close()."""
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise WorkspaceError(f"no workspace at {self.path}")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = Database(self.path)
+            conn = self.db.conn
+            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute("PRAGMA foreign_keys = ON")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise WorkspaceError(f"{self.path}: cannot switch to WAL (mode {mode})")
+            apply_migrations(self.db)
+            self._sync_project_types()
+        except sqlite3.DatabaseError as exc:
+            raise WorkspaceError(f"{self.path} is not a usable workspace: {exc}") from exc
+
+    # ---------------------------------------------------------------- lifecycle
+    def close(self) -> None:
+        # A checkpoint folds the WAL back so the file is whole on its own when copied.
+        with contextlib.suppress(sqlite3.Error):
+            self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.db.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: BEGIN IMMEDIATE … COMMIT, rolled back on any error.
+
+        Nested use joins the outer transaction through a savepoint (db.atomic)."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield conn
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        else:
+            conn.commit()
+
+    def _sync_project_types(self) -> None:
+        """Keep the project_types table (the FK target of projects.type) equal to the model's
+        table; writes only when something differs, so opening leaves the file untouched."""
+        wanted = {
+            (t.code, t.name_zh, t.name_en, t.capacity_unit, t.energy_unit) for t in PROJECT_TYPES
+        }
+        stored = set(
+            self.db.conn.execute(
+                "SELECT code, name_zh, name_en, capacity_unit, energy_unit FROM project_types"
+            ).fetchall()
+        )
+        if wanted <= stored:
+            return
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO project_types (code, name_zh, name_en, capacity_unit, energy_unit) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET name_zh=excluded.name_zh,"
+                " name_en=excluded.name_en, capacity_unit=excluded.capacity_unit,"
+                " energy_unit=excluded.energy_unit",
+                sorted(wanted - stored, key=lambda row: row[0]),
+            )
+
+    # ---------------------------------------------------------------- meta
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # ---------------------------------------------------------------- plans & targets
+    def save_plans(self, plans: Iterable[Plan]) -> None:
+        rows = [plan_to_row(p) for p in plans]
+        with self.transaction():
+            self.db["plans"].upsert_all(rows, pk="id")
+
+    def save_targets(self, targets: Iterable[Target]) -> None:
+        rows = [target_to_row(t) for t in targets]
+        with self.transaction():
+            self.db["targets"].upsert_all(rows, pk="id")
+
+    def plans(self) -> list[Plan]:
+        return [row_to_plan(r) for r in self.db.query("SELECT * FROM plans ORDER BY id")]
+
+    def plan(self, name_or_id: str) -> Plan:
+        """A plan by id, by its region's Chinese name (静海区) or region code."""
+        key = str(name_or_id).strip()
+        plans = self.plans()
+        for match in (
+            lambda p: p.id == key,
+            lambda p: p.region_name == key,
+            lambda p: p.region_code == key,
+            lambda p: p.name == key,
+        ):
+            found = [p for p in plans if match(p)]
+            if found:
+                # 天津市 names both the city plan and the pilot plan: the root plan wins.
+                found.sort(key=lambda p: (p.parent_id is not None, p.id))
+                return found[0]
+        known = ", ".join(f"{p.region_name} ({p.id})" for p in plans)
+        raise NotFoundError(f"no plan {name_or_id!r}; known plans: {known}")
+
+    def targets(self, plan_id: str | None = None) -> list[Target]:
+        if plan_id is None:
+            rows = self.db.query("SELECT * FROM targets ORDER BY plan_id, rowid")
+        else:
+            rows = self.db.query(
+                "SELECT * FROM targets WHERE plan_id = ? ORDER BY rowid", [plan_id]
+            )
+        return [row_to_target(r) for r in rows]
+
+    def target(self, target_id: str) -> Target:
+        rows = list(self.db.query("SELECT * FROM targets WHERE id = ?", [target_id]))
+        if not rows:
+            raise NotFoundError(f"no target {target_id!r}")
+        return row_to_target(rows[0])
+
+    # ---------------------------------------------------------------- projects
+    def add_project(self, project: Project, *, author: str | None = None) -> Project:
+        return self.add_projects([project], author=author)[0]
+
+    def add_projects(
+        self, projects: Sequence[Project], *, author: str | None = None
+    ) -> list[Project]:
+        """Insert all or nothing: one transaction for the whole batch."""
+        author = author or _author()
+        now = _now()
+        stored: list[Project] = []
+        with self.transaction() as conn:
+            for project in projects:
+                validate_project(project)
+                row = project_to_row(project)
+                row.update(version=1, created_at=now, updated_at=now)
+                row.update(created_by=author, updated_by=author)
+                row.pop("id", None)
+                columns = ", ".join(row)
+                marks = ", ".join("?" for _ in row)
+                cursor = conn.execute(
+                    f"INSERT INTO projects ({columns}) VALUES ({marks})", list(row.values())
+                )
+                saved = project.with_changes(
+                    id=cursor.lastrowid, version=1, created_at=now, updated_at=now
+                )
+                self._record(conn, saved.id, "insert", None, saved, now, author)
+                stored.append(saved)
+        return stored
+
+    def update_project(self, project: Project, *, author: str | None = None) -> Project:
+        """Store an edited project. Refused with StaleEditError if the stored version moved on."""
+        if project.id is None:
+            raise ValidationError("cannot update a project that has no id", "id", None)
+        validate_project(project)
+        author = author or _author()
+        now = _now()
+        with self.transaction() as conn:
+            before = self._get(conn, project.id)
+            if before.version != project.version:
+                raise StaleEditError(
+                    f"project {project.id} ({before.name}) was changed by someone else: it is at"
+                    f" version {before.version}, the edit was based on version {project.version};"
+                    " reload it and edit again"
+                )
+            row = project_to_row(project)
+            for key in ("id", "created_at", "created_by"):
+                row.pop(key, None)
+            row.update(version=project.version + 1, updated_at=now, updated_by=author)
+            assignments = ", ".join(f"{k} = ?" for k in row)
+            cursor = conn.execute(
+                f"UPDATE projects SET {assignments} WHERE id = ? AND version = ?",
+                [*row.values(), project.id, project.version],
+            )
+            if cursor.rowcount != 1:  # pragma: no cover - guarded by BEGIN IMMEDIATE above
+                raise StaleEditError(f"project {project.id} changed while saving")
+            after = self._get(conn, project.id)
+            self._record(conn, project.id, "update", before, after, now, author)
+        return after
+
+    def delete_project(
+        self, project_id: int, *, version: int | None = None, author: str | None = None
+    ) -> Project:
+        author = author or _author()
+        now = _now()
+        with self.transaction() as conn:
+            before = self._get(conn, project_id)
+            if version is not None and before.version != version:
+                raise StaleEditError(
+                    f"project {project_id} is at version {before.version}, not {version}"
+                )
+            conn.execute("DELETE FROM projects WHERE id = ?", (project_id,))
+            self._record(conn, project_id, "delete", before, None, now, author)
+        return before
+
+    def restore_project(self, project: Project, *, author: str | None = None) -> Project:
+        """Put a deleted project back under its old id (undo of a delete)."""
+        if project.id is None:
+            raise ValidationError("cannot restore a project without its id", "id", None)
+        author = author or _author()
+        now = _now()
+        with self.transaction() as conn:
+            exists = conn.execute("SELECT 1 FROM projects WHERE id = ?", (project.id,)).fetchone()
+            if exists:
+                raise StaleEditError(f"project {project.id} exists already")
+            row = project_to_row(project)
+            row.update(version=project.version + 1, updated_at=now, updated_by=author)
+            row.setdefault("created_at", now)
+            row["created_at"] = row["created_at"] or now
+            columns = ", ".join(row)
+            conn.execute(
+                f"INSERT INTO projects ({columns}) VALUES ({', '.join('?' for _ in row)})",
+                list(row.values()),
+            )
+            after = self._get(conn, project.id)
+            self._record(conn, project.id, "insert", None, after, now, author)
+        return after
+
+    def get_project(self, project_id: int) -> Project:
+        return self._get(self.db.conn, project_id)
+
+    def _get(self, conn: sqlite3.Connection, project_id: int) -> Project:
+        cursor = conn.execute("SELECT * FROM projects WHERE id = ?", (project_id,))
+        row = cursor.fetchone()
+        if row is None:
+            raise NotFoundError(f"no project with id {project_id}")
+        names = [d[0] for d in cursor.description]
+        return row_to_project(dict(zip(names, row, strict=True)))
+
+    def projects(
+        self,
+        *,
+        plan_id: str | None = None,
+        region_code: str | None = None,
+        types: Iterable[str] | None = None,
+        statuses: Iterable[str] | None = None,
+    ) -> list[Project]:
+        """Projects filtered by plan (its own projects), region (any level) and type/status."""
+        where: list[str] = []
+        params: list[Any] = []
+        if plan_id is not None:
+            where.append("plan_id = ?")
+            params.append(plan_id)
+        if region_code is not None:
+            where.append(
+                "(province_code = :r OR city_code = :r OR county_code = :r OR township_code = :r)"
+                .replace(":r", "?")
+            )
+            params.extend([region_code] * 4)
+        for column, values in (("type", types), ("status", statuses)):
+            if values is not None:
+                values = list(values)
+                where.append(f"{column} IN ({', '.join('?' for _ in values)})")
+                params.extend(values)
+        sql = "SELECT * FROM projects"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id"
+        return [row_to_project(r) for r in self.db.query(sql, params)]
+
+    def count_projects(self) -> int:
+        return int(self.db.conn.execute("SELECT count(*) FROM projects").fetchone()[0])
+
+    def history(self, project_id: int) -> list[HistoryEntry]:
+        rows = self.db.query(
+            "SELECT * FROM project_history WHERE project_id = ? ORDER BY id", [project_id]
+        )
+        return [
+            HistoryEntry(
+                id=r["id"],
+                project_id=r["project_id"],
+                action=r["action"],
+                before=json.loads(r["before"]) if r["before"] else None,
+                after=json.loads(r["after"]) if r["after"] else None,
+                at=r["at"],
+                author=r["author"],
+            )
+            for r in rows
+        ]
+
+    def _record(
+        self,
+        conn: sqlite3.Connection,
+        project_id: int | None,
+        action: str,
+        before: Project | None,
+        after: Project | None,
+        at: str,
+        author: str,
+    ) -> None:
+        conn.execute(
+            "INSERT INTO project_history (project_id, action, before, after, at, author) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                project_id,
+                action,
+                None if before is None else json.dumps(project_to_json(before), ensure_ascii=False),
+                None if after is None else json.dumps(project_to_json(after), ensure_ascii=False),
+                at,
+                author,
+            ),
+        )
+
+    # ---------------------------------------------------------------- user layers
+    def add_layer(
+        self,
+        layer: LayerRecord,
+        features: Iterable[tuple[Any, Mapping[str, Any]]] = (),
+    ) -> LayerRecord:
+        """Store a layer and its features (shapely geometry in WGS 84, properties) at once."""
+        import shapely
+
+        now = _now()
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM layers WHERE id = ?", (layer.id,)).fetchone():
+                raise ValidationError(f"a layer with id {layer.id!r} exists already", "id", layer.id)
+            conn.execute(
+                "INSERT INTO layers (id, title_zh, title_en, role, kind, source, crs, style,"
+                " params, path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (layer.id, layer.title_zh, layer.title_en, layer.role, layer.kind, layer.source,
+                 layer.crs, json.dumps(dict(layer.style), ensure_ascii=False),
+                 json.dumps(dict(layer.params), ensure_ascii=False), layer.path, now),
+            )
+            rows = []
+            for geometry, properties in features:
+                minx, miny, maxx, maxy = geometry.bounds
+                rows.append((layer.id, shapely.to_wkb(geometry), minx, miny, maxx, maxy,
+                             json.dumps(dict(properties), ensure_ascii=False, default=str)))
+            conn.executemany(
+                "INSERT INTO layer_features (layer_id, geom, min_x, min_y, max_x, max_y,"
+                " properties) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        return layer.with_created(now)
+
+    def layers(self, role: str | None = None) -> list[LayerRecord]:
+        sql = "SELECT * FROM layers"
+        params: list[Any] = []
+        if role is not None:
+            sql += " WHERE role = ?"
+            params.append(role)
+        return [_row_to_layer(r) for r in self.db.query(sql + " ORDER BY created_at, id", params)]
+
+    def layer(self, layer_id: str) -> LayerRecord:
+        rows = list(self.db.query("SELECT * FROM layers WHERE id = ?", [layer_id]))
+        if not rows:
+            raise NotFoundError(f"no layer {layer_id!r}")
+        return _row_to_layer(rows[0])
+
+    def update_layer(self, layer_id: str, **changes: Any) -> LayerRecord:
+        """Change a layer's title, role, style or params (e.g. make it an exclusion layer)."""
+        allowed = {"title_zh", "title_en", "role", "style", "params"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValidationError(f"cannot change {sorted(unknown)} of a layer", "layer", unknown)
+        self.layer(layer_id)
+        values = {k: json.dumps(v, ensure_ascii=False) if k in ("style", "params") else v
+                  for k, v in changes.items()}
+        with self.transaction() as conn:
+            conn.execute(
+                f"UPDATE layers SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
+                [*values.values(), layer_id],
+            )
+        return self.layer(layer_id)
+
+    def delete_layer(self, layer_id: str) -> None:
+        self.layer(layer_id)
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM layers WHERE id = ?", (layer_id,))
+
+    def layer_features(self, layer_id: str) -> list[tuple[Any, dict[str, Any]]]:
+        """(geometry, properties) pairs of a stored vector layer, in insertion order."""
+        import shapely
+
+        self.layer(layer_id)
+        cursor = self.db.conn.execute(
+            "SELECT geom, properties FROM layer_features WHERE layer_id = ? ORDER BY id",
+            (layer_id,),
+        )
+        return [(shapely.from_wkb(g), json.loads(p)) for g, p in cursor]
+
+    # ---------------------------------------------------------------- indicators
+    def record_indicator(self, value: IndicatorValue) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO indicator_values (indicator, region_code, year, value, unit, source)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(indicator, region_code, year) DO UPDATE"
+                " SET value = excluded.value, unit = excluded.unit, source = excluded.source",
+                (value.indicator, value.region_code, value.year, value.value, value.unit,
+                 value.source),
+            )
+
+    def indicator_values(
+        self, indicator: str | None = None, region_code: str | None = None
+    ) -> list[IndicatorValue]:
+        sql = "SELECT * FROM indicator_values WHERE 1 = 1"
+        params: list[Any] = []
+        if indicator is not None:
+            sql += " AND indicator = ?"
+            params.append(indicator)
+        if region_code is not None:
+            sql += " AND region_code = ?"
+            params.append(region_code)
+        sql += " ORDER BY indicator, region_code, year"
+        return [
+            IndicatorValue(
+                r["indicator"], r["region_code"], r["year"], r["value"], r["unit"], r["source"],
+                r["id"],
+            )
+            for r in self.db.query(sql, params)
+        ]
+
+
+@dataclass(frozen=True)
+class LayerRecord:
+    """A user layer in the workspace. Vector features live in layer_features; a raster is
+    referenced by `path` (GeoTIFF copied next to the workspace by the importer)."""
+
+    id: str
+    title_zh: str
+    role: str  # boundary, constraint, resource, infrastructure, reference
+    kind: str = "vector"  # vector or raster
+    title_en: str = ""
+    source: str = ""
+    crs: str = "EPSG:4326"
+    style: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"constraint": "exclusion"}
+    path: str | None = None
+    created_at: str | None = None
+
+    def with_created(self, at: str) -> LayerRecord:
+        from dataclasses import replace
+
+        return replace(self, created_at=at)
+
+
+def _row_to_layer(row: Mapping[str, Any]) -> LayerRecord:
+    return LayerRecord(
+        id=row["id"], title_zh=row["title_zh"], role=row["role"], kind=row["kind"],
+        title_en=row["title_en"], source=row["source"], crs=row["crs"],
+        style=json.loads(row["style"]), params=json.loads(row["params"]), path=row["path"],
+        created_at=row["created_at"],
+    )
+
+
+# -------------------------------------------------------------------- row mapping
+def plan_to_row(plan: Plan) -> dict[str, Any]:
+    return dict(plan.__dict__)
+
+
+def row_to_plan(row: Mapping[str, Any]) -> Plan:
+    return Plan(**{k: row[k] for k in Plan.__dataclass_fields__})
+
+
+def target_to_row(target: Target) -> dict[str, Any]:
+    row = dict(target.__dict__)
+    row["metric"] = target.metric.value
+    row["comparator"] = target.comparator.value
+    row["aspirational"] = int(target.aspirational)
+    row["scope"] = json.dumps(list(target.scope), ensure_ascii=False)
+    row["params"] = json.dumps(dict(target.params), ensure_ascii=False)
+    return row
+
+
+def row_to_target(row: Mapping[str, Any]) -> Target:
+    values = {k: row[k] for k in Target.__dataclass_fields__}
+    values["metric"] = Metric(row["metric"])
+    values["comparator"] = Comparator(row["comparator"])
+    values["aspirational"] = bool(row["aspirational"])
+    values["scope"] = tuple(json.loads(row["scope"]))
+    values["params"] = json.loads(row["params"])
+    return Target(**values)
+
+
+def project_to_row(project: Project) -> dict[str, Any]:
+    import shapely
+
+    geom = project.geometry
+    lon, lat = project.lonlat
+    minx, miny, maxx, maxy = geom.bounds
+    regions = project.regions
+    return {
+        "id": project.id,
+        "name": project.name.strip(),
+        "type": project.type,
+        "status": project.status.value,
+        "capacity": project.capacity,
+        "energy": project.energy,
+        "year": project.year,
+        "start_year": project.start_year,
+        "owner": project.owner,
+        "notes": project.notes,
+        "precision": project.precision.value,
+        "attributes": json.dumps(dict(project.attributes), ensure_ascii=False, sort_keys=True),
+        "plan_id": project.plan_id,
+        "source": project.source,
+        "quote": project.quote,
+        "geom": shapely.to_wkb(geom, include_srid=False),
+        "geom_kind": geometry_kind(geom).value,
+        "min_x": minx,
+        "min_y": miny,
+        "max_x": maxx,
+        "max_y": maxy,
+        "lon": lon,
+        "lat": lat,
+        "province_code": regions.province,
+        "city_code": regions.city,
+        "county_code": regions.county,
+        "township_code": regions.township,
+        "regions_touched": json.dumps(dict(regions.touched), sort_keys=True),
+        "version": project.version,
+        "created_at": project.created_at,
+        "updated_at": project.updated_at,
+    }
+
+
+def row_to_project(row: Mapping[str, Any]) -> Project:
+    import shapely
+
+    return Project(
+        id=row["id"],
+        name=row["name"],
+        type=row["type"],
+        status=Status(row["status"]),
+        geometry=shapely.from_wkb(row["geom"]),
+        capacity=row["capacity"],
+        energy=row["energy"],
+        year=row["year"],
+        start_year=row["start_year"],
+        owner=row["owner"],
+        notes=row["notes"],
+        precision=Precision(row["precision"]),
+        attributes=json.loads(row["attributes"]),
+        plan_id=row["plan_id"],
+        source=row["source"],
+        quote=row["quote"],
+        regions=RegionAssignment(
+            province=row["province_code"],
+            city=row["city_code"],
+            county=row["county_code"],
+            township=row["township_code"],
+            touched=json.loads(row["regions_touched"]),
+        ),
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def project_to_json(project: Project) -> dict[str, Any]:
+    """A project as plain JSON: for history, `--json` output and exports."""
+    lon, lat = project.lonlat
+    ptype = project.project_type
+    return {
+        "id": project.id,
+        "name": project.name,
+        "type": project.type,
+        "type_zh": ptype.name_zh,
+        "capacity": project.capacity,
+        "capacity_unit": ptype.capacity_unit,
+        "energy": project.energy,
+        "energy_unit": ptype.energy_unit,
+        "status": project.status.value,
+        "year": project.year,
+        "start_year": project.start_year,
+        "lon": round(lon, 7),
+        "lat": round(lat, 7),
+        "precision": project.precision.value,
+        "wkt": project.geometry.wkt,
+        "owner": project.owner,
+        "notes": project.notes,
+        "attributes": dict(project.attributes),
+        "plan_id": project.plan_id,
+        "source": project.source,
+        "quote": project.quote,
+        "province": project.regions.province,
+        "city": project.regions.city,
+        "county": project.regions.county,
+        "township": project.regions.township,
+        "regions_touched": dict(project.regions.touched),
+        "version": project.version,
+        "created_at": project.created_at,
+        "updated_at": project.updated_at,
+    }
