@@ -25,6 +25,7 @@ from gis_carbon.model.project import (
     Project,
     RegionAssignment,
     geometry_kind,
+    validate_geometries,
     validate_project,
 )
 from gis_carbon.model.types import PROJECT_TYPES, Precision, Status
@@ -205,27 +206,56 @@ class Workspace:
         self, projects: Sequence[Project], *, author: str | None = None
     ) -> list[Project]:
         """Insert all or nothing: one transaction for the whole batch."""
+        ids, now = self._insert_projects(projects, author=author)
+        return [
+            p.with_changes(id=i, version=1, created_at=now, updated_at=now)
+            for p, i in zip(projects, ids, strict=True)
+        ]
+
+    def insert_projects(
+        self, projects: Sequence[Project], *, author: str | None = None
+    ) -> list[int]:
+        """Bulk insert (imports, benchmarks): like add_projects but returns only the new ids."""
+        return self._insert_projects(projects, author=author)[0]
+
+    def _insert_projects(
+        self, projects: Sequence[Project], *, author: str | None
+    ) -> tuple[list[int], str]:
+        import shapely
+
         author = author or _author()
         now = _now()
-        stored: list[Project] = []
+        projects = list(projects)
+        for project in projects:
+            validate_project(project, check_geometry=False)
+        validate_geometries(projects)
+        if not projects:
+            return [], now
+        geoms = [p.geometry for p in projects]
+        wkbs = shapely.to_wkb(geoms)
+        bounds = shapely.bounds(geoms)
+        surface = shapely.point_on_surface(geoms)
+        xs, ys = shapely.get_x(surface), shapely.get_y(surface)
+        kinds = [geometry_kind(g).value for g in geoms]
         with self.transaction() as conn:
-            for project in projects:
-                validate_project(project)
-                row = project_to_row(project)
-                row.update(version=1, created_at=now, updated_at=now)
-                row.update(created_by=author, updated_by=author)
-                row.pop("id", None)
-                columns = ", ".join(row)
-                marks = ", ".join("?" for _ in row)
-                cursor = conn.execute(
-                    f"INSERT INTO projects ({columns}) VALUES ({marks})", list(row.values())
-                )
-                saved = project.with_changes(
-                    id=cursor.lastrowid, version=1, created_at=now, updated_at=now
-                )
-                self._record(conn, saved.id, "insert", None, saved, now, author)
-                stored.append(saved)
-        return stored
+            # BEGIN IMMEDIATE holds the write lock, so these ids cannot be taken meanwhile.
+            first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM projects").fetchone()[0]
+            ids = list(range(first, first + len(projects)))
+            rows = [
+                _insert_row(project, pid, wkbs[i], kinds[i], *(float(v) for v in bounds[i]),
+                            float(xs[i]), float(ys[i]), now, author)
+                for i, (project, pid) in enumerate(zip(projects, ids, strict=True))
+            ]
+            conn.executemany(_INSERT_SQL, rows)
+            # The history rows are built by SQLite from the stored rows: one statement, and
+            # the record is exactly what was stored.
+            conn.execute(
+                "INSERT INTO project_history (project_id, action, before, after, at, author) "
+                f"SELECT id, 'insert', NULL, {_HISTORY_JSON}, ?, ? FROM projects "
+                "WHERE id BETWEEN ? AND ? ORDER BY id",
+                (now, author, ids[0], ids[-1]),
+            )
+        return ids, now
 
     def update_project(self, project: Project, *, author: str | None = None) -> Project:
         """Store an edited project. Refused with StaleEditError if the stored version moved on."""
@@ -235,27 +265,26 @@ class Workspace:
         author = author or _author()
         now = _now()
         with self.transaction() as conn:
-            before = self._get(conn, project.id)
-            if before.version != project.version:
+            stored = self._get(conn, project.id)
+            if stored.version != project.version:
                 raise StaleEditError(
-                    f"project {project.id} ({before.name}) was changed by someone else: it is at"
-                    f" version {before.version}, the edit was based on version {project.version};"
+                    f"project {project.id} ({stored.name}) was changed by someone else: it is at"
+                    f" version {stored.version}, the edit was based on version {project.version};"
                     " reload it and edit again"
                 )
+            before = _history_json(conn, project.id)
             row = project_to_row(project)
             for key in ("id", "created_at", "created_by"):
                 row.pop(key, None)
             row.update(version=project.version + 1, updated_at=now, updated_by=author)
             assignments = ", ".join(f"{k} = ?" for k in row)
-            cursor = conn.execute(
+            conn.execute(
                 f"UPDATE projects SET {assignments} WHERE id = ? AND version = ?",
                 [*row.values(), project.id, project.version],
             )
-            if cursor.rowcount != 1:  # pragma: no cover - guarded by BEGIN IMMEDIATE above
-                raise StaleEditError(f"project {project.id} changed while saving")
-            after = self._get(conn, project.id)
-            self._record(conn, project.id, "update", before, after, now, author)
-        return after
+            self._record(conn, project.id, "update", before, _history_json(conn, project.id),
+                         now, author)
+            return self._get(conn, project.id)
 
     def delete_project(
         self, project_id: int, *, version: int | None = None, author: str | None = None
@@ -263,14 +292,15 @@ class Workspace:
         author = author or _author()
         now = _now()
         with self.transaction() as conn:
-            before = self._get(conn, project_id)
-            if version is not None and before.version != version:
+            stored = self._get(conn, project_id)
+            if version is not None and stored.version != version:
                 raise StaleEditError(
-                    f"project {project_id} is at version {before.version}, not {version}"
+                    f"project {project_id} is at version {stored.version}, not {version}"
                 )
+            before = _history_json(conn, project_id)
             conn.execute("DELETE FROM projects WHERE id = ?", (project_id,))
             self._record(conn, project_id, "delete", before, None, now, author)
-        return before
+        return stored
 
     def restore_project(self, project: Project, *, author: str | None = None) -> Project:
         """Put a deleted project back under its old id (undo of a delete)."""
@@ -284,16 +314,15 @@ class Workspace:
                 raise StaleEditError(f"project {project.id} exists already")
             row = project_to_row(project)
             row.update(version=project.version + 1, updated_at=now, updated_by=author)
-            row.setdefault("created_at", now)
-            row["created_at"] = row["created_at"] or now
+            row["created_at"] = row.get("created_at") or now
             columns = ", ".join(row)
             conn.execute(
                 f"INSERT INTO projects ({columns}) VALUES ({', '.join('?' for _ in row)})",
                 list(row.values()),
             )
-            after = self._get(conn, project.id)
-            self._record(conn, project.id, "insert", None, after, now, author)
-        return after
+            self._record(conn, project.id, "insert", None, _history_json(conn, project.id),
+                         now, author)
+            return self._get(conn, project.id)
 
     def get_project(self, project_id: int) -> Project:
         return self._get(self.db.conn, project_id)
@@ -360,24 +389,17 @@ class Workspace:
     def _record(
         self,
         conn: sqlite3.Connection,
-        project_id: int | None,
+        project_id: int,
         action: str,
-        before: Project | None,
-        after: Project | None,
+        before: str | None,
+        after: str | None,
         at: str,
         author: str,
     ) -> None:
         conn.execute(
             "INSERT INTO project_history (project_id, action, before, after, at, author) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                project_id,
-                action,
-                None if before is None else json.dumps(project_to_json(before), ensure_ascii=False),
-                None if after is None else json.dumps(project_to_json(after), ensure_ascii=False),
-                at,
-                author,
-            ),
+            (project_id, action, before, after, at, author),
         )
 
     # ---------------------------------------------------------------- user layers
@@ -523,6 +545,54 @@ def _row_to_layer(row: Mapping[str, Any]) -> LayerRecord:
 
 
 # -------------------------------------------------------------------- row mapping
+_INSERT_COLUMNS = (
+    "id", "name", "type", "status", "capacity", "energy", "year", "start_year", "owner", "notes",
+    "precision", "attributes", "plan_id", "source", "quote", "geom", "geom_kind", "min_x",
+    "min_y", "max_x", "max_y", "lon", "lat", "province_code", "city_code", "county_code",
+    "township_code", "regions_touched", "version", "created_at", "updated_at", "created_by",
+    "updated_by",
+)
+_INSERT_SQL = (
+    f"INSERT INTO projects ({', '.join(_INSERT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})"
+)
+
+
+# A project's state as history keeps it, built by SQLite from the stored row; the geometry
+# is the stored WKB in hex, so the record is lossless.
+_HISTORY_JSON = (
+    "json_object('id', id, 'name', name, 'type', type, 'status', status, 'capacity', capacity,"
+    " 'energy', energy, 'year', year, 'start_year', start_year, 'owner', owner, 'notes', notes,"
+    " 'precision', precision, 'attributes', json(attributes), 'plan_id', plan_id,"
+    " 'source', source, 'quote', quote, 'lon', lon, 'lat', lat, 'wkb', hex(geom),"
+    " 'province', province_code, 'city', city_code, 'county', county_code,"
+    " 'township', township_code, 'version', version, 'updated_at', updated_at,"
+    " 'updated_by', updated_by)"
+)
+
+
+def _history_json(conn: sqlite3.Connection, project_id: int) -> str:
+    row = conn.execute(f"SELECT {_HISTORY_JSON} FROM projects WHERE id = ?", (project_id,))
+    return str(row.fetchone()[0])
+
+
+def _insert_row(
+    p: Project, pid: int, wkb: bytes, kind: str, minx: float, miny: float, maxx: float,
+    maxy: float, lon: float, lat: float, now: str, author: str,
+) -> tuple[Any, ...]:
+    r = p.regions
+    return (
+        pid, p.name.strip(), p.type, p.status.value, p.capacity, p.energy, p.year, p.start_year,
+        p.owner, p.notes, p.precision.value,
+        json.dumps(dict(p.attributes), ensure_ascii=False, sort_keys=True) if p.attributes
+        else "{}",
+        p.plan_id, p.source, p.quote, wkb, kind, minx, miny, maxx, maxy, lon, lat,
+        r.province, r.city, r.county, r.township,
+        json.dumps(dict(r.touched), sort_keys=True) if r.touched else "{}",
+        1, now, now, author, author,
+    )
+
+
 def plan_to_row(plan: Plan) -> dict[str, Any]:
     return dict(plan.__dict__)
 
@@ -626,12 +696,21 @@ def row_to_project(row: Mapping[str, Any]) -> Project:
     )
 
 
-def project_to_json(project: Project) -> dict[str, Any]:
-    """A project as plain JSON: for history, `--json` output and exports."""
-    lon, lat = project.lonlat
+def project_to_json(
+    project: Project,
+    *,
+    id: int | None = None,
+    version: int | None = None,
+    at: str | None = None,
+    lonlat: tuple[float, float] | None = None,
+    wkt: str | None = None,
+) -> dict[str, Any]:
+    """A project as plain JSON: for history, `--json` output and exports. The keyword
+    arguments let bulk writers pass what they computed once for the whole batch."""
+    lon, lat = lonlat or project.lonlat
     ptype = project.project_type
     return {
-        "id": project.id,
+        "id": project.id if id is None else id,
         "name": project.name,
         "type": project.type,
         "type_zh": ptype.name_zh,
@@ -645,7 +724,7 @@ def project_to_json(project: Project) -> dict[str, Any]:
         "lon": round(lon, 7),
         "lat": round(lat, 7),
         "precision": project.precision.value,
-        "wkt": project.geometry.wkt,
+        "wkt": project.geometry.wkt if wkt is None else wkt,
         "owner": project.owner,
         "notes": project.notes,
         "attributes": dict(project.attributes),
@@ -657,7 +736,7 @@ def project_to_json(project: Project) -> dict[str, Any]:
         "county": project.regions.county,
         "township": project.regions.township,
         "regions_touched": dict(project.regions.touched),
-        "version": project.version,
-        "created_at": project.created_at,
-        "updated_at": project.updated_at,
+        "version": project.version if version is None else version,
+        "created_at": project.created_at if at is None else at,
+        "updated_at": project.updated_at if at is None else at,
     }

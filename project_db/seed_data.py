@@ -38,6 +38,7 @@ def seed_targets() -> list[Target]:
         values["scope"] = tuple(row.get("scope") or ())
         values["params"] = dict(row.get("params") or {})
         values["aspirational"] = bool(row.get("aspirational", False))
+        values["unit"] = row.get("unit") or ""  # a dimensionless indicator (PUE 1.5)
         targets.append(Target(**values))
     return targets
 

@@ -78,21 +78,23 @@ class Target:
 
     @property
     def base_unit(self) -> str:
+        from gis_carbon.errors import UnitError
         from gis_carbon.model.units import unit as lookup_unit
 
         try:
             return _BASE_UNITS[lookup_unit(self.unit).dimension]
-        except Exception:  # a unit word the table does not know (e.g. 万吨) stays as written
+        except UnitError:  # a unit word the table does not know (e.g. 万吨) stays as written
             return self.unit
 
     @property
     def base_value(self) -> float:
         """The value in the app's base unit for its dimension (MW, m², km …)."""
+        from gis_carbon.errors import UnitError
         from gis_carbon.model.units import convert
 
         try:
             return float(convert(self.value, self.unit, self.base_unit))
-        except Exception:
+        except UnitError:
             return float(self.value)
 
 

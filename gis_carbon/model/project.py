@@ -95,8 +95,11 @@ class Project:
         return replace(self, **changes)
 
 
-def validate_project(project: Project) -> Project:
-    """Check a project against the domain's rules; raise ValidationError naming the field."""
+def validate_project(project: Project, *, check_geometry: bool = True) -> Project:
+    """Check a project against the domain's rules; raise ValidationError naming the field.
+
+    `check_geometry=False` is for bulk writers that check all geometries at once with
+    `validate_geometries`."""
     if not project.name or not project.name.strip():
         raise ValidationError("a project needs a name", "name", project.name)
     ptype = TYPES_BY_CODE.get(project.type)
@@ -104,7 +107,8 @@ def validate_project(project: Project) -> Project:
         raise ValidationError(f"unknown project type {project.type!r}", "type", project.type)
     if not isinstance(project.status, Status):
         raise ValidationError(f"unknown status {project.status!r}", "status", project.status)
-    _validate_geometry(project.geometry, ptype)
+    if check_geometry:
+        _validate_geometry(project.geometry, ptype)
     for name, unit in (("capacity", ptype.capacity_unit), ("energy", ptype.energy_unit)):
         value = getattr(project, name)
         if value is None:
@@ -160,3 +164,31 @@ def _validate_geometry(geometry: BaseGeometry, ptype: ProjectType) -> None:
         raise ValidationError(
             f"invalid geometry: {explain_validity(geometry)}", "geometry", geometry.wkt[:80]
         )
+
+
+def validate_geometries(projects: list[Project]) -> None:
+    """The geometry rules of validate_project, vectorised with shapely for bulk writes."""
+    import numpy as np
+    import shapely
+
+    geoms = np.array([p.geometry for p in projects], dtype=object)
+    if len(geoms) == 0:
+        return
+    missing = np.array([g is None for g in geoms]) | shapely.is_empty(geoms)
+    bounds = shapely.bounds(geoms)
+    in_range = (
+        np.isfinite(bounds).all(axis=1)
+        & (bounds[:, 0] >= -180) & (bounds[:, 2] <= 180)
+        & (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90)
+    )
+    is_point = shapely.get_type_id(geoms) == 0
+    valid = is_point | shapely.is_valid(geoms)
+    bad = np.flatnonzero(missing | ~in_range | ~valid)
+    if len(bad):
+        # Report the first offender exactly as the one-by-one check would.
+        first = projects[int(bad[0])]
+        _validate_geometry(first.geometry, TYPES_BY_CODE[first.type])
+    for project in projects:
+        kind = _GEOMETRY_KINDS.get(project.geometry.geom_type)
+        if kind is None or kind not in TYPES_BY_CODE[project.type].geometry_kinds:
+            _validate_geometry(project.geometry, TYPES_BY_CODE[project.type])
