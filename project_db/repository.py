@@ -119,9 +119,10 @@ class Workspace:
     def _sync_project_types(self) -> None:
         """Keep the project_types table (the FK target of projects.type) equal to the model's
         table; writes only when something differs, so opening leaves the file untouched."""
-        wanted = {
+        rows = [
             (t.code, t.name_zh, t.name_en, t.capacity_unit, t.energy_unit) for t in PROJECT_TYPES
-        }
+        ]
+        wanted = set(rows)
         stored = set(
             self.db.conn.execute(
                 "SELECT code, name_zh, name_en, capacity_unit, energy_unit FROM project_types"
@@ -135,7 +136,7 @@ class Workspace:
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET name_zh=excluded.name_zh,"
                 " name_en=excluded.name_en, capacity_unit=excluded.capacity_unit,"
                 " energy_unit=excluded.energy_unit",
-                sorted(wanted - stored, key=lambda row: row[0]),
+                [row for row in rows if row not in stored],
             )
 
     # ---------------------------------------------------------------- meta
@@ -155,12 +156,12 @@ class Workspace:
     def save_plans(self, plans: Iterable[Plan]) -> None:
         rows = [plan_to_row(p) for p in plans]
         with self.transaction():
-            self.db["plans"].upsert_all(rows, pk="id")
+            self.db.table("plans").upsert_all(rows, pk="id")
 
     def save_targets(self, targets: Iterable[Target]) -> None:
         rows = [target_to_row(t) for t in targets]
         with self.transaction():
-            self.db["targets"].upsert_all(rows, pk="id")
+            self.db.table("targets").upsert_all(rows, pk="id")
 
     def plans(self) -> list[Plan]:
         return [row_to_plan(r) for r in self.db.query("SELECT * FROM plans ORDER BY id")]
@@ -242,8 +243,8 @@ class Workspace:
             first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM projects").fetchone()[0]
             ids = list(range(first, first + len(projects)))
             rows = [
-                _insert_row(project, pid, wkbs[i], kinds[i], *(float(v) for v in bounds[i]),
-                            float(xs[i]), float(ys[i]), now, author)
+                _insert_row(project, pid, wkbs[i], kinds[i], bounds[i], float(xs[i]),
+                            float(ys[i]), now, author)
                 for i, (project, pid) in enumerate(zip(projects, ids, strict=True))
             ]
             conn.executemany(_INSERT_SQL, rows)
@@ -577,10 +578,11 @@ def _history_json(conn: sqlite3.Connection, project_id: int) -> str:
 
 
 def _insert_row(
-    p: Project, pid: int, wkb: bytes, kind: str, minx: float, miny: float, maxx: float,
-    maxy: float, lon: float, lat: float, now: str, author: str,
+    p: Project, pid: int, wkb: bytes, kind: str, bounds: Sequence[float], lon: float,
+    lat: float, now: str, author: str,
 ) -> tuple[Any, ...]:
     r = p.regions
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
     return (
         pid, p.name.strip(), p.type, p.status.value, p.capacity, p.energy, p.year, p.start_year,
         p.owner, p.notes, p.precision.value,

@@ -79,7 +79,7 @@ def test_a_file_that_is_not_a_workspace_is_refused_and_left_alone(tmp_path: Path
     path = tmp_path / "notes.sqlite"
     path.write_bytes(b"this is not a database" * 100)
     before = file_digest(path)
-    with pytest.raises(WorkspaceError, match="notes.sqlite"):
+    with pytest.raises(WorkspaceError, match=r"notes\.sqlite"):
         Workspace(path)
     assert file_digest(path) == before
 
