@@ -28,6 +28,7 @@ from gis_carbon.errors import CoordinateError
 __all__ = [
     "bd09_to_gcj02",
     "bd09_to_wgs84",
+    "check_lon_lat",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
     "out_of_china",
@@ -54,6 +55,13 @@ CHINA_MIN_LAT, CHINA_MAX_LAT = 0.8293, 55.8271
 # The inverse iterations stop when the forward image is this close to the target (degrees).
 INVERSE_TOLERANCE_DEG = 1e-9
 _MAX_INVERSE_ITERATIONS = 30
+
+
+def check_lon_lat(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Longitudes and latitudes as broadcast float64 arrays; CoordinateError names the first
+    NaN, infinite or out-of-range value. Shared by the other geo modules."""
+    lon_arr, lat_arr, _ = _as_lon_lat(lon, lat)
+    return lon_arr, lat_arr
 
 
 def _as_lon_lat(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray, bool]:
@@ -92,7 +100,10 @@ def _result(lon: FloatArray, lat: FloatArray, scalar: bool) -> tuple[Any, Any]:
 
 def _out_of_china(lon: FloatArray, lat: FloatArray) -> npt.NDArray[np.bool_]:
     return (
-        (lon < CHINA_MIN_LON) | (lon > CHINA_MAX_LON) | (lat < CHINA_MIN_LAT) | (lat > CHINA_MAX_LAT)
+        (lon < CHINA_MIN_LON)
+        | (lon > CHINA_MAX_LON)
+        | (lat < CHINA_MIN_LAT)
+        | (lat > CHINA_MAX_LAT)
     )
 
 
@@ -155,7 +166,10 @@ Forward = Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
 
 
 def _invert(
-    forward: Forward, target_lon: FloatArray, target_lat: FloatArray, guess_lon: FloatArray,
+    forward: Forward,
+    target_lon: FloatArray,
+    target_lat: FloatArray,
+    guess_lon: FloatArray,
     guess_lat: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
     """Solve forward(lon, lat) == target by fixed-point iteration.

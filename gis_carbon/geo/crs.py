@@ -44,7 +44,9 @@ WGS84 = "EPSG:4326"
 CGCS2000 = "EPSG:4490"
 
 # Albers equal-area conic fitted to China (standard parallels 25°N and 47°N, centre 105°E).
-EQUAL_AREA_CHINA = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +ellps=GRS80 +units=m +no_defs"
+EQUAL_AREA_CHINA = (
+    "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +ellps=GRS80 +units=m +no_defs"
+)
 
 # Gauss–Krüger zones EPSG defines for CGCS2000 over China (central meridians 75°E–135°E).
 GK3_ZONES = range(25, 46)  # 3° zone n has central meridian 3n
@@ -65,8 +67,10 @@ PSEUDO_CRS_NAMES = {
 # Datums without a published exact transformation to WGS 84 in the PROJ database here:
 # pyproj falls back to a ballpark (null) shift, which is off by tens to ~100 m.
 _APPROXIMATE_DATUM_EPSG = frozenset(
-    [4214, *range(2401, 2443), *range(21413, 21424), *range(21453, 21464)]  # Beijing 1954
-    + [4610, *range(2327, 2391)]  # Xi'an 1980
+    [
+        *(4214, *range(2401, 2443), *range(21413, 21424), *range(21453, 21464)),  # Beijing 1954
+        *(4610, *range(2327, 2391)),  # Xi'an 1980
+    ]
 )
 _APPROXIMATE_DATUM_NAMES = ("beijing 1954", "xian 1980", "xi'an 1980")
 
@@ -244,7 +248,9 @@ def _as_xy(xs: npt.ArrayLike, ys: npt.ArrayLike, what: str) -> tuple[FloatArray,
     return x_arr, y_arr
 
 
-def _finish(x_in: FloatArray, y_in: FloatArray, x_out: Any, y_out: Any, crs: object) -> Any:
+def _finish(
+    x_in: FloatArray, y_in: FloatArray, x_out: Any, y_out: Any, crs: object
+) -> tuple[Any, Any]:
     x_out = np.asarray(x_out, dtype=np.float64)
     y_out = np.asarray(y_out, dtype=np.float64)
     bad = ~(np.isfinite(x_out) & np.isfinite(y_out))
