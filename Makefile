@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the tests use: CJK fonts, GDAL's command-line tools (ogrinfo), headless
 # Chromium for the HTML map, and the libraries Qt needs to run offscreen.
-DEB_PACKAGES := fonts-noto-cjk gdal-bin chromium libegl1 libgl1 libxkbcommon0 \
+DEB_PACKAGES := fonts-noto-cjk gdal-bin python3-gdal chromium libegl1 libgl1 libxkbcommon0 \
 	libfontconfig1 libdbus-1-3 libglib2.0-0
 
 .PHONY: run test lint bench deb clean

@@ -178,6 +178,66 @@ def _layers(db: Database) -> None:
     db.execute("CREATE INDEX layer_features_layer ON layer_features (layer_id)")
 
 
+
+_TOTALS_KEY = (
+    "coalesce({r}.county_code, ''), coalesce({r}.city_code, ''), coalesce({r}.province_code, ''),"
+    " {r}.type, {r}.status, coalesce({r}.year, 0)"
+)
+
+
+@migrations(name="0003_project_totals")
+def _project_totals(db: Database) -> None:
+    # Capacity totals by (region, type, status, year), kept current by triggers, so that
+    # evaluating every target reads ~10⁴ summary rows instead of grouping 10⁶ projects.
+    # Unknown codes are '' and an unknown year is 0 (NULLs never conflict in a key).
+    db.execute(
+        """
+        CREATE TABLE project_totals (
+            county_code TEXT NOT NULL,
+            city_code TEXT NOT NULL,
+            province_code TEXT NOT NULL,
+            type TEXT NOT NULL,
+            status TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            n_capacity INTEGER NOT NULL,
+            capacity REAL NOT NULL,
+            energy REAL NOT NULL,
+            PRIMARY KEY (county_code, city_code, province_code, type, status, year)
+        ) WITHOUT ROWID"""
+    )
+    key_columns = "county_code, city_code, province_code, type, status, year"
+    add = (
+        f"INSERT INTO project_totals ({key_columns}, n, n_capacity, capacity, energy)"
+        f" VALUES ({_TOTALS_KEY.format(r='NEW')}, 1, NEW.capacity IS NOT NULL,"
+        " coalesce(NEW.capacity, 0), coalesce(NEW.energy, 0))"
+        f" ON CONFLICT ({key_columns}) DO UPDATE SET n = n + 1,"
+        " n_capacity = n_capacity + excluded.n_capacity,"
+        " capacity = capacity + excluded.capacity, energy = energy + excluded.energy;"
+    )
+    match = (
+        "county_code = coalesce(OLD.county_code, '') AND city_code = coalesce(OLD.city_code, '')"
+        " AND province_code = coalesce(OLD.province_code, '') AND type = OLD.type"
+        " AND status = OLD.status AND year = coalesce(OLD.year, 0)"
+    )
+    remove = (
+        "UPDATE project_totals SET n = n - 1, n_capacity = n_capacity - (OLD.capacity IS NOT NULL),"
+        " capacity = capacity - coalesce(OLD.capacity, 0),"
+        f" energy = energy - coalesce(OLD.energy, 0) WHERE {match};"
+        f" DELETE FROM project_totals WHERE {match} AND n <= 0;"
+    )
+    db.execute(f"CREATE TRIGGER project_totals_insert AFTER INSERT ON projects BEGIN {add} END")
+    db.execute(f"CREATE TRIGGER project_totals_delete AFTER DELETE ON projects BEGIN {remove} END")
+    db.execute(
+        "CREATE TRIGGER project_totals_update AFTER UPDATE OF county_code, city_code,"
+        f" province_code, type, status, year, capacity, energy ON projects BEGIN {remove} {add} END"
+    )
+    db.execute(
+        f"INSERT INTO project_totals ({key_columns}, n, n_capacity, capacity, energy)"
+        f" SELECT {_TOTALS_KEY.format(r='projects')}, count(*), count(capacity),"
+        " total(capacity), total(energy) FROM projects GROUP BY 1, 2, 3, 4, 5, 6"
+    )
+
 def apply_migrations(db: Database) -> None:
     migrations.apply(db)
 

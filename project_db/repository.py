@@ -242,10 +242,13 @@ class Workspace:
             # BEGIN IMMEDIATE holds the write lock, so these ids cannot be taken meanwhile.
             first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM projects").fetchone()[0]
             ids = list(range(first, first + len(projects)))
+            touched_json: dict[int, str] = {}  # batches share RegionAssignments: dump once
             rows = [
-                _insert_row(project, pid, wkbs[i], kinds[i], bounds[i], float(xs[i]),
-                            float(ys[i]), now, author)
-                for i, (project, pid) in enumerate(zip(projects, ids, strict=True))
+                _insert_row(project, pid, wkb, kind, box, lon, lat, now, author, touched_json)
+                for project, pid, wkb, kind, box, lon, lat in zip(
+                    projects, ids, wkbs, kinds, bounds.tolist(), xs.tolist(), ys.tolist(),
+                    strict=True,
+                )
             ]
             conn.executemany(_INSERT_SQL, rows)
             # The history rows are built by SQLite from the stored rows: one statement, and
@@ -579,19 +582,20 @@ def _history_json(conn: sqlite3.Connection, project_id: int) -> str:
 
 def _insert_row(
     p: Project, pid: int, wkb: bytes, kind: str, bounds: Sequence[float], lon: float,
-    lat: float, now: str, author: str,
+    lat: float, now: str, author: str, touched_json: dict[int, str],
 ) -> tuple[Any, ...]:
     r = p.regions
-    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    minx, miny, maxx, maxy = bounds
+    touched = touched_json.get(id(r))
+    if touched is None:
+        touched = touched_json[id(r)] = json.dumps(dict(r.touched), sort_keys=True)
     return (
         pid, p.name.strip(), p.type, p.status.value, p.capacity, p.energy, p.year, p.start_year,
         p.owner, p.notes, p.precision.value,
         json.dumps(dict(p.attributes), ensure_ascii=False, sort_keys=True) if p.attributes
         else "{}",
         p.plan_id, p.source, p.quote, wkb, kind, minx, miny, maxx, maxy, lon, lat,
-        r.province, r.city, r.county, r.township,
-        json.dumps(dict(r.touched), sort_keys=True) if r.touched else "{}",
-        1, now, now, author, author,
+        r.province, r.city, r.county, r.township, touched, 1, now, now, author, author,
     )
 
 

@@ -100,6 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gis-carbon: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `gis-carbon … | head`: the reader left; not an error of ours
+        sys.stderr.close()
+        return 0
     return int(result or 0)
 
 

@@ -13,8 +13,8 @@ pyproj is imported inside the functions that need it, so importing this module s
 
 from __future__ import annotations
 
-import functools
 import math
+import threading
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -209,8 +209,24 @@ def _pseudo_crs(crs: object) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=64)
+# pyproj Transformers must not be shared between threads (a shared one crashed the desktop
+# app when a worker thread transformed while the GUI thread did): one cache per thread.
+_per_thread = threading.local()
+
+
 def _transformer(source: str, target: str) -> Transformer:
+    cache: dict[tuple[str, str], Transformer] | None = getattr(_per_thread, "transformers", None)
+    if cache is None:
+        cache = _per_thread.transformers = {}
+    found = cache.get((source, target))
+    if found is None:
+        if len(cache) >= 64:
+            cache.clear()
+        found = cache[(source, target)] = _new_transformer(source, target)
+    return found
+
+
+def _new_transformer(source: str, target: str) -> Transformer:
     from pyproj import CRS, Transformer
     from pyproj.exceptions import CRSError
 

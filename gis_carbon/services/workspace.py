@@ -11,7 +11,7 @@ from shapely.geometry import Point
 from gis_carbon.model.project import Project, validate_project
 from gis_carbon.model.types import Precision, project_type, status
 from gis_carbon.services.projects import parse_capacity_for_type
-from gis_carbon.services.regions import with_regions
+from gis_carbon.services.regions import with_regions_many
 from project_db.repository import Workspace, default_workspace_path
 from project_db.seed_data import (
     SEED_VERSION,
@@ -85,8 +85,8 @@ def seed_projects() -> list[Project]:
             quote=record["quote"],
             notes=notes,
         )
-        projects.append(with_regions(validate_project(project)))
-    return projects
+        projects.append(validate_project(project))
+    return with_regions_many(projects)
 
 
 def seed_workspace(ws: Workspace) -> None:

@@ -1,0 +1,1 @@
+"""Analysis over a workspace: target evaluation (progress), coverage and area shares."""

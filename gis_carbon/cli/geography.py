@@ -1,0 +1,305 @@
+"""Geography commands: locate, regions, import, layers."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+from gis_carbon.cli import add_command, open_from_args, print_json, print_table
+from gis_carbon.errors import CoordinateError, InputFileError, NotFoundError
+
+LEVELS = ("province", "city", "county")
+
+
+def register(subparsers: Any) -> None:
+    cmd = add_command(
+        subparsers, "locate", cmd_locate,
+        "name the province, city and county holding a point (or every point of a CSV)",
+    )
+    cmd.add_argument("lon", nargs="?", help="longitude (decimal or 117°03′52″E)")
+    cmd.add_argument("lat", nargs="?", help="latitude (decimal or 39°09′26″N)")
+    cmd.add_argument("--points", metavar="FILE.csv",
+                     help="a CSV with columns lon,lat (or 经度,纬度): one chain per row")
+    cmd.add_argument("--out", metavar="OUT.csv", help="write the --points result here "
+                     "(default: standard output)")
+    cmd.add_argument("--coords", choices=("gcj02", "bd09"),
+                     help="the points are Amap (GCJ-02) or Baidu (BD-09) coordinates")
+    cmd.add_argument("--json", action="store_true", help="print JSON")
+
+    cmd = add_command(subparsers, "regions", cmd_regions,
+                      "list administrative regions (province, city, county)")
+    cmd.add_argument("--within", metavar="CODE", help="only this region and those inside it "
+                     "(code such as 120000, or a name such as 天津市)")
+    cmd.add_argument("--level", choices=LEVELS, help="only regions of this level")
+    cmd.add_argument("--json", action="store_true", help="print JSON")
+
+    cmd = add_command(
+        subparsers, "import", cmd_import,
+        "import a Shapefile (also zipped), GeoPackage, GeoJSON, KML/KMZ, DXF, CSV/XLSX ledger "
+        "or GeoTIFF: as a layer (--layer/--role) or as projects (default)",
+    )
+    cmd.add_argument("path", metavar="PATH", help="the file to import")
+    cmd.add_argument("--layer", metavar="NAME", help="import as a layer with this name "
+                     "(township: the township boundary layer type)")
+    cmd.add_argument("--role", choices=("exclusion", "setback", "boundary", "constraint",
+                                        "resource", "infrastructure", "reference"),
+                     help="the layer's role (implies a layer); exclusion and setback are "
+                     "constraint layers for siting checks")
+    cmd.add_argument("--distance-m", type=float, metavar="METRES",
+                     help="setback distance in metres (with --role setback)")
+    cmd.add_argument("--crs", help="the file's CRS when it does not say: EPSG:4490, "
+                     "EPSG:4527, or a Gauss–Krüger zone such as GK39")
+    cmd.add_argument("--coords", choices=("gcj02", "bd09"),
+                     help="coordinates from Amap (GCJ-02) or Baidu (BD-09)")
+    cmd.add_argument("--encoding", help="text encoding when the file does not say "
+                     "(gbk, utf-8); default: .cpg, else detected")
+    cmd.add_argument("--map", action="append", default=[], metavar="FIELD=列名",
+                     help="take a project field from a column: name, type, capacity, energy, "
+                     "status, year, start_year, lon, lat, x, y, owner, notes, precision, "
+                     "plan_id (repeatable)")
+    cmd.add_argument("--plan", help="the plan id the imported projects belong to")
+    cmd.add_argument("--dry-run", action="store_true",
+                     help="check everything and show what would be imported; write nothing")
+    cmd.add_argument("--json", action="store_true", help="print JSON")
+
+    cmd = add_command(subparsers, "layers", cmd_layers,
+                      "list the layer catalogue: predefined layers and the workspace's layers")
+    cmd.add_argument("--json", action="store_true", help="print JSON")
+
+
+# ------------------------------------------------------------------ locate
+def _chain_json(code: str | None) -> dict[str, Any]:
+    from gis_carbon.geo.locate import default_index
+
+    out: dict[str, Any] = {level: None for level in LEVELS}
+    out["chain"] = []
+    if code is None:
+        return out
+    for region in default_index().chain(code):
+        entry = {"code": region.code, "name": region.name, "level": region.level}
+        out["chain"].append(entry)
+        if region.level in LEVELS:
+            out[region.level] = {"code": region.code, "name": region.name}
+    return out
+
+
+def _to_wgs84(lons: Any, lats: Any, coords: str | None) -> tuple[Any, Any]:
+    if coords is None:
+        return lons, lats
+    from gis_carbon.geo.crs import to_wgs84
+
+    return to_wgs84(lons, lats, coords)
+
+
+def cmd_locate(args: argparse.Namespace) -> int:
+    if args.points:
+        if args.lon is not None:
+            raise InputFileError("give either LON LAT or --points FILE, not both")
+        return _locate_points(args)
+    if args.lon is None or args.lat is None:
+        raise CoordinateError("give LON LAT (e.g. 117.16111 39.15722) or --points FILE.csv")
+    from gis_carbon.geo.locate import default_index
+    from gis_carbon.io.coordinates import parse_coordinate
+
+    lon, lat = parse_coordinate(args.lon, "lon"), parse_coordinate(args.lat, "lat")
+    lon, lat = _to_wgs84(lon, lat, args.coords)
+    code = default_index().locate_point(lon, lat)
+    result = {"lon": lon, "lat": lat, **_chain_json(code)}
+    if args.json:
+        print_json(result)
+        return 0
+    if code is None:
+        print(f"{lon:.6f}, {lat:.6f}: outside every region")
+        return 0
+    print(" > ".join(f"{r['name']} ({r['code']})" for r in result["chain"]))
+    return 0
+
+
+_LON_HEADERS = ("lon", "lng", "longitude", "经度", "x")
+_LAT_HEADERS = ("lat", "latitude", "纬度", "y")
+
+
+def _locate_points(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from gis_carbon.geo.locate import default_index
+    from gis_carbon.io.coordinates import parse_coordinate
+    from gis_carbon.io.encoding import decode_strict, detect_encoding
+
+    path = Path(args.points)
+    if not path.exists():
+        raise InputFileError(f"{path}: no such file")
+    data = path.read_bytes()
+    text = decode_strict(data, detect_encoding(data, what=path.name), what=path.name)
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise InputFileError(f"{path.name}: the file is empty")
+    header = [h.strip() for h in rows[0]]
+    lowered = [h.casefold() for h in header]
+    try:
+        lon_i = next(lowered.index(h) for h in _LON_HEADERS if h in lowered)
+        lat_i = next(lowered.index(h) for h in _LAT_HEADERS if h in lowered)
+    except StopIteration:
+        raise InputFileError(f"{path.name}: needs columns lon and lat (or 经度, 纬度); "
+                             f"found {', '.join(header)}") from None
+    body = [r for r in rows[1:] if any(c.strip() for c in r)]
+    lons, lats, problems = [], [], []
+    for n, row in enumerate(body, start=2):
+        try:
+            lons.append(parse_coordinate(row[lon_i] if lon_i < len(row) else "", "lon"))
+            lats.append(parse_coordinate(row[lat_i] if lat_i < len(row) else "", "lat"))
+        except CoordinateError as exc:
+            problems.append(f"line {n}: {exc}")
+    if problems:
+        from gis_carbon.io.records import InputRowsError
+
+        raise InputRowsError(path, problems)
+    lon_arr, lat_arr = _to_wgs84(np.asarray(lons, float), np.asarray(lats, float), args.coords)
+    codes: Any = default_index().locate_points(lon_arr, lat_arr) if body else []
+    chains: dict[str, dict[str, Any]] = {}
+    extra = ["province", "province_name", "city", "city_name", "county", "county_name"]
+    out_rows = []
+    for row, code in zip(body, codes, strict=True):
+        key = str(code) if code else ""
+        if key not in chains:
+            chains[key] = _chain_json(key or None)
+        chain = chains[key]
+        cells = []
+        for level in LEVELS:
+            item = chain[level]
+            cells += [item["code"], item["name"]] if item else ["", ""]
+        out_rows.append([*row, *([""] * (len(header) - len(row))), *cells])
+    if args.json:
+        print_json([dict(zip([*header, *extra], r, strict=True)) for r in out_rows])
+        return 0
+    target = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout  # noqa: SIM115
+    try:
+        writer = csv.writer(target)
+        writer.writerow([*header, *extra])
+        writer.writerows(out_rows)
+    finally:
+        if args.out:
+            target.close()
+    if args.out:
+        outside = sum(1 for r in out_rows if not r[-2])
+        print(f"wrote {len(out_rows)} rows to {args.out}"
+              + (f" ({outside} outside every county)" if outside else ""), file=sys.stderr)
+    return 0
+
+
+# ------------------------------------------------------------------ regions
+def cmd_regions(args: argparse.Namespace) -> int:
+    from gis_carbon.geo import boundaries
+
+    if args.within:
+        within = args.within.strip()
+        if not within.isdigit():
+            found = boundaries.find_regions(within)
+            exact = [r for r in found if r.name == within]
+            if len(exact or found) != 1:
+                names = ", ".join(f"{r.name} {r.code}" for r in found[:10]) or "none"
+                raise NotFoundError(f"--within {within!r} names {len(exact or found)} regions "
+                                    f"({names}); give the code")
+            within = (exact or found)[0].code
+        root = boundaries.region(within)
+        regions = [root]
+        stack = [root.code]
+        while stack:
+            kids = boundaries.children(stack.pop())
+            regions.extend(kids)
+            stack.extend(k.code for k in kids)
+        regions.sort(key=lambda r: r.code)
+    else:
+        regions = boundaries.load_regions()
+    if args.level:
+        regions = [r for r in regions if r.level == args.level]
+    if args.json:
+        print_json([{"code": r.code, "name": r.name, "level": r.level,
+                     "parent_code": r.parent_code} for r in regions])
+        return 0
+    print_table([(r.code, r.name, r.level, r.parent_code or "") for r in regions],
+                ["code", "name", "level", "parent"])
+    return 0
+
+
+# ------------------------------------------------------------------ import
+def _parse_map(items: list[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for item in items:
+        field, sep, column = item.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise InputFileError(f"--map {item!r}: write FIELD=列名, e.g. --map name=项目名称")
+        mapping[field.strip()] = column.strip()
+    return mapping
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from gis_carbon.services.imports import import_file
+
+    def progress(fraction: float, message: str) -> None:
+        if not args.json and sys.stderr.isatty():
+            print(f"\r{fraction:4.0%} {message[:70]:<70}", end="", file=sys.stderr)
+
+    with open_from_args(args) as ws:
+        result = import_file(
+            ws, args.path, as_layer=args.layer, role=args.role, crs=args.crs,
+            coords=args.coords, encoding=args.encoding, mapping=_parse_map(args.map),
+            distance_m=args.distance_m, plan_id=args.plan, dry_run=args.dry_run,
+            progress=progress,
+        )
+    if sys.stderr.isatty() and not args.json:
+        print(file=sys.stderr)
+    if args.json:
+        print_json(result.to_json())
+        return 0
+    verb = "would import" if result.dry_run else "imported"
+    if result.mode == "layer" and result.layer is not None:
+        layer = result.layer
+        params = ", ".join(f"{k}={v}" for k, v in layer.params.items()
+                           if k in ("constraint", "distance_m", "level", "code_field",
+                                    "name_field"))
+        print(f"{verb} layer {layer.id} ({layer.role}{', ' + params if params else ''}): "
+              f"{result.count} {'raster' if layer.kind == 'raster' else 'features'} from "
+              f"{result.path.name} [{result.format}, CRS {result.crs}"
+              f"{', ' + result.encoding if result.encoding else ''}]")
+    else:
+        print(f"{verb} {result.count} projects from {result.path.name} "
+              f"[{result.format}, CRS {result.crs}]")
+        print("columns: " + ", ".join(f"{k}←{v}" for k, v in result.mapping.items()))
+        from gis_carbon.model.units import format_number
+
+        print_table(
+            [(p.id or "", p.name, p.project_type.name_zh,
+              "" if p.capacity is None else f"{format_number(p.capacity)} "
+              f"{p.project_type.capacity_unit}", p.status.value, p.year or "",
+              p.regions.county or "—", f"{p.lonlat[0]:.5f},{p.lonlat[1]:.5f}")
+             for p in result.projects],
+            ["id", "name", "type", "capacity", "status", "year", "county", "lon,lat"],
+        )
+    for note in result.notes:
+        print(f"note: {note}")
+    return 0
+
+
+# ------------------------------------------------------------------ layers
+def cmd_layers(args: argparse.Namespace) -> int:
+    from gis_carbon.services.layers import layer_catalogue
+
+    with open_from_args(args) as ws:
+        entries = layer_catalogue(ws)
+    if args.json:
+        print_json([e.to_json() for e in entries])
+        return 0
+    print_table(
+        [(e.id, e.title_zh, e.title_en, e.role, e.kind, e.origin,
+          "" if e.features is None else e.features,
+          e.params.get("constraint", "") + (f" {e.params['distance_m']:g} m"
+                                            if "distance_m" in e.params else ""))
+         for e in entries],
+        ["id", "title", "title_en", "role", "kind", "origin", "features", "constraint"],
+    )
+    return 0

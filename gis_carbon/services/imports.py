@@ -1,0 +1,493 @@
+"""Importing a file into a workspace, all or nothing: as a layer, or as projects.
+
+Everything is read and checked first (encoding, CRS, each row's coordinates, capacities,
+types, geometries); if any row or feature is refused, InputRowsError lists every problem and
+the workspace is not touched. Only then is everything written in one ``ws.transaction()``.
+
+Roles: ``exclusion`` and ``setback`` are constraint layers (role "constraint" with params
+``{"constraint": "exclusion"}`` or ``{"constraint": "setback", "distance_m": d}``); the
+siting checks read them with ``ws.layers(role="constraint")`` and ``ws.layer_features(id)``.
+A plain ``constraint`` is a setback when a distance is given, else an exclusion.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import shapely
+
+from gis_carbon.errors import GisCarbonError, InputFileError, ValidationError
+from gis_carbon.io.archives import DEFAULT_LIMITS, ArchiveLimits
+from gis_carbon.io.records import InputRowsError, ReadResult, Record
+from gis_carbon.model.project import Project
+from gis_carbon.services.layers import ROLES, LayerDefinition, find_definition
+from project_db.repository import LayerRecord, Workspace, project_to_json
+
+RASTER_BUDGET_BYTES = 1024**3
+
+# --role value → (stored role, params). Setback distances are added from distance_m.
+ROLE_CHOICES: dict[str, tuple[str, dict[str, Any]]] = {
+    "exclusion": ("constraint", {"constraint": "exclusion"}),
+    "setback": ("constraint", {"constraint": "setback"}),
+    **{role: (role, {}) for role in ROLES},
+}
+
+# A ledger's status column may be missing; what stands in (and is said so in the notes).
+DEFAULT_STATUS = "planned"
+
+
+class ImportCancelled(GisCarbonError):
+    """The user cancelled an import; nothing was written."""
+
+
+class _Event(Protocol):
+    def is_set(self) -> bool: ...
+
+
+Progress = Callable[[float, str], None]
+Cancel = Callable[[], bool] | _Event
+
+
+@dataclass
+class ImportResult:
+    path: Path
+    mode: str  # "layer" or "projects"
+    dry_run: bool
+    format: str
+    crs: str | None
+    encoding: str | None
+    count: int  # features stored (layer) or projects created
+    layer: LayerRecord | None = None
+    projects: list[Project] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)  # rows located outside every county
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "mode": self.mode,
+            "dry_run": self.dry_run,
+            "format": self.format,
+            "crs": self.crs,
+            "encoding": self.encoding,
+            "count": self.count,
+            "layer": None if self.layer is None else dict(self.layer.__dict__),
+            "projects": [project_to_json(p) for p in self.projects],
+            "mapping": dict(self.mapping),
+            "notes": list(self.notes),
+            "outside": list(self.outside),
+        }
+
+
+def _checker(cancel: Cancel | None) -> Callable[[], None]:
+    def check() -> None:
+        if cancel is None:
+            return
+        is_set = getattr(cancel, "is_set", None)
+        cancelled = is_set() if callable(is_set) else cancel()  # type: ignore[operator]
+        if cancelled:
+            raise ImportCancelled("import cancelled; nothing was written")
+
+    return check
+
+
+def _file_kind(path: Path) -> str:
+    from gis_carbon.io.raster import RASTER_SUFFIXES
+    from gis_carbon.io.tabular import TABLE_SUFFIXES
+    from gis_carbon.io.vector import ARCHIVE_SUFFIXES, VECTOR_SUFFIXES
+
+    suffix = path.suffix.lower()
+    if suffix in RASTER_SUFFIXES:
+        return "raster"
+    if suffix in TABLE_SUFFIXES:
+        return "table"
+    if suffix in VECTOR_SUFFIXES or suffix in ARCHIVE_SUFFIXES:
+        return "vector"
+    known = sorted({*RASTER_SUFFIXES, *TABLE_SUFFIXES, *VECTOR_SUFFIXES, *ARCHIVE_SUFFIXES})
+    raise InputFileError(f"{path.name}: cannot import {suffix or 'files without a suffix'}; "
+                         f"known: {' '.join(known)}")
+
+
+def _role(role: str | None, distance_m: float | None, default: str) -> tuple[str, dict[str, Any]]:
+    key = (role or default).strip().lower()
+    if key not in ROLE_CHOICES:
+        raise InputFileError(f"--role {role!r}: choose one of {', '.join(ROLE_CHOICES)}")
+    stored, params = ROLE_CHOICES[key][0], dict(ROLE_CHOICES[key][1])
+    if key == "constraint":
+        params = {"constraint": "setback" if distance_m is not None else "exclusion"}
+    if params.get("constraint") == "setback":
+        if distance_m is None:
+            raise InputFileError("--role setback needs the distance: --distance-m 500")
+        if not (distance_m > 0 and distance_m < 1e6):
+            raise InputFileError(f"--distance-m {distance_m!r} must be a positive number of metres")
+        params["distance_m"] = float(distance_m)
+    elif distance_m is not None:
+        raise InputFileError(f"--distance-m is only for setback layers, not --role {key}")
+    return stored, params
+
+
+def import_file(
+    ws: Workspace,
+    path: str | Path,
+    *,
+    as_layer: str | None = None,
+    role: str | None = None,
+    crs: str | None = None,
+    coords: str | None = None,
+    encoding: str | None = None,
+    mapping: dict[str, str] | None = None,
+    distance_m: float | None = None,
+    plan_id: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+    limits: ArchiveLimits = DEFAULT_LIMITS,
+    raster_budget_bytes: int = RASTER_BUDGET_BYTES,
+    author: str | None = None,
+) -> ImportResult:
+    """Import ``path`` as a layer (``as_layer`` names it; ``role`` implies a layer) or, without
+    either, as projects from a column mapping (auto-detected; ``mapping`` field → column wins).
+
+    Raises InputFileError (InputRowsError with every problem) and writes nothing on any
+    problem; ImportCancelled if ``cancel`` fires before the write."""
+    path = Path(path)
+    check = _checker(cancel)
+
+    def report(fraction: float, message: str) -> None:
+        check()
+        if progress is not None:
+            progress(fraction, message)
+
+    if not path.exists():
+        raise InputFileError(f"{path}: no such file")
+    kind = _file_kind(path)
+    if kind == "raster":
+        return _import_raster(ws, path, as_layer or path.stem, role, crs, distance_m, dry_run,
+                              report, raster_budget_bytes)
+    if role is not None and as_layer is None:
+        as_layer = path.stem
+    definition = find_definition(as_layer) if as_layer else None
+    report(0.0, f"reading {path.name}")
+    given = dict(mapping or {})
+    read, used_mapping = _read(path, kind, crs, coords, encoding, given, as_layer, definition,
+                               report)
+    report(0.5, "checking rows")
+    if as_layer is not None:
+        return _as_layer(ws, read, as_layer, definition, role, distance_m, given, dry_run, report)
+    return _as_projects(ws, read, used_mapping, plan_id, dry_run, report, author)
+
+
+def _read(
+    path: Path,
+    kind: str,
+    crs: str | None,
+    coords: str | None,
+    encoding: str | None,
+    given: dict[str, str],
+    as_layer: str | None,
+    definition: LayerDefinition | None,
+    report: Progress,
+) -> tuple[ReadResult, dict[str, str]]:
+    from gis_carbon.io.tabular import detect_mapping, read_table, table_records
+    from gis_carbon.io.vector import read_vector
+
+    layer_fields = {"code", "name"} if definition is not None else set()
+    project_given = {k: v for k, v in given.items() if k not in layer_fields or as_layer is None}
+    if kind == "table":
+        table = read_table(path, encoding=encoding)
+        location_fields = {"lon", "lat", "x", "y"}
+        if as_layer is not None:
+            project_given = {k: v for k, v in given.items() if k in location_fields}
+        used = detect_mapping(table.columns, project_given)
+        return table_records(table, used, crs=crs, coords=coords), used
+    read = read_vector(path, crs=crs, coords=coords, encoding=encoding,
+                       progress=lambda m: report(0.2, m))
+    if as_layer is not None:
+        return read, {}
+    return read, detect_mapping(read.columns, project_given)
+
+
+# ------------------------------------------------------------------ layers
+_SAFE_ID = re.compile(r"[^\w\-]+", re.UNICODE)
+
+
+def _layer_id(name: str) -> str:
+    text = _SAFE_ID.sub("_", name.strip()).strip("_")
+    if not text:
+        raise InputFileError(f"--layer {name!r} is not a usable layer name")
+    return text
+
+
+def _township_fields(read: ReadResult, definition: LayerDefinition,
+                     given: dict[str, str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for key, candidates_key in (("code", "code_fields"), ("name", "name_fields")):
+        if key in given:
+            if given[key] not in read.columns:
+                raise InputFileError(f"--map {key}={given[key]}: no field {given[key]!r}; "
+                                     f"fields: {', '.join(read.columns)}")
+            found[key] = given[key]
+            continue
+        candidates = [str(c) for c in definition.params.get(candidates_key, [])]
+        hit = next((c for c in candidates if c in read.columns), None)
+        if hit is None:
+            raise InputFileError(
+                f"{read.path.name}: no {key} field for a {definition.id} layer among "
+                f"{', '.join(read.columns)}; name it with --map {key}=FIELD"
+            )
+        found[key] = hit
+    return {"code_field": found["code"], "name_field": found["name"]}
+
+
+def _as_layer(
+    ws: Workspace,
+    read: ReadResult,
+    name: str,
+    definition: LayerDefinition | None,
+    role: str | None,
+    distance_m: float | None,
+    given: dict[str, str],
+    dry_run: bool,
+    report: Progress,
+) -> ImportResult:
+    problems = list(read.problems)
+    for record in read.records:
+        if record.geometry is None and not any(p.startswith(record.where + ":") for p in problems):
+            problems.append(f"{record.where}: no location")
+    if not read.records:
+        problems.append("the file holds no features")
+    if problems:
+        raise InputRowsError(read.path, problems)
+    layer_id = _layer_id(name)
+    style: dict[str, Any] = {}
+    params: dict[str, Any] = {}
+    title_zh, title_en, default_role = name, "", "reference"
+    if definition is not None:
+        if not definition.user_import:
+            raise InputFileError(f"--layer {name}: {definition.title_zh} is a predefined layer; "
+                                 "choose another name")
+        title_zh, title_en, default_role = definition.title_zh, definition.title_en, definition.role
+        style = dict(definition.style)
+        params = {k: v for k, v in definition.params.items() if not k.endswith("_fields")}
+        params.update(_township_fields(read, definition, given))
+        if role is not None and role != definition.role:
+            raise InputFileError(f"--layer {name} is a {definition.role} layer; drop --role {role}")
+    stored_role, role_params = _role(role, distance_m, default_role)
+    params.update(role_params)
+    if any(layer.id == layer_id for layer in ws.layers()):
+        raise InputFileError(f"the workspace has a layer {layer_id!r} already; choose another "
+                             "--layer name (or delete the old one)")
+    layer_record = LayerRecord(
+        id=layer_id, title_zh=title_zh, title_en=title_en, role=stored_role, kind="vector",
+        source=read.path.name, crs=read.crs.label if read.crs else "EPSG:4326", style=style,
+        params=params,
+    )
+    features = [(r.geometry, r.properties) for r in read.records]
+    result = ImportResult(read.path, "layer", dry_run, read.format,
+                          read.crs.label if read.crs else None, read.encoding, len(features),
+                          layer=layer_record, notes=list(read.notes))
+    report(0.8, f"writing {len(features)} features")
+    if dry_run:
+        return result
+    with ws.transaction():
+        result.layer = ws.add_layer(layer_record, features)
+    report(1.0, "done")
+    return result
+
+
+# ------------------------------------------------------------------ rasters
+def _import_raster(
+    ws: Workspace,
+    path: Path,
+    name: str,
+    role: str | None,
+    crs: str | None,
+    distance_m: float | None,
+    dry_run: bool,
+    report: Progress,
+    budget: int,
+) -> ImportResult:
+    from gis_carbon.io.crs_detect import resolve_crs
+    from gis_carbon.io.raster import read_raster_info
+
+    report(0.0, f"reading {path.name}")
+    info = read_raster_info(path, budget)
+    choice = resolve_crs(what=path.name, user_crs=crs, coords=None, declared=info.crs)
+    stored_role, params = _role(role, distance_m, "reference")
+    layer_id = _layer_id(name)
+    if any(layer.id == layer_id for layer in ws.layers()):
+        raise InputFileError(f"the workspace has a layer {layer_id!r} already; choose another "
+                             "--layer name")
+    folder = ws.path.with_name(ws.path.name + ".layers")
+    target = folder / f"{layer_id}.tif"
+    params.update(width=info.size.width, height=info.size.height, bands=info.count,
+                  dtype=info.dtype, bounds=list(info.bounds))
+    record = LayerRecord(id=layer_id, title_zh=name, role=stored_role, kind="raster",
+                         source=path.name, crs=choice.label, params=params, path=str(target))
+    result = ImportResult(path, "layer", dry_run, "GTiff", choice.label, None, 1, layer=record,
+                          notes=list(choice.notes))
+    if dry_run:
+        return result
+    if target.exists():
+        raise InputFileError(f"{target} exists already; remove it or choose another --layer")
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".{layer_id}.{uuid.uuid4().hex}.part"
+    report(0.5, f"copying {path.name}")
+    try:
+        shutil.copyfile(path, partial)
+        partial.replace(target)
+        with ws.transaction():
+            result.layer = ws.add_layer(record)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        target.unlink(missing_ok=True)
+        raise
+    report(1.0, "done")
+    return result
+
+
+# ------------------------------------------------------------------ projects
+def _year_text(value: Any) -> Any:
+    if value is None:
+        return None
+    year = getattr(value, "year", None)
+    if isinstance(year, int):
+        return year
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    match = re.search(r"(?<!\d)(19|20|21)\d{2}(?!\d)", str(value))
+    return match.group(0) if match else value
+
+
+def _capacity_text(value: Any, header_unit: str | None, column: str) -> str | None:
+    """The capacity as text with its unit; a bare number needs the unit in the header."""
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        text = repr(float(value)).removesuffix(".0") if float(value).is_integer() else repr(value)
+    try:
+        float(text)
+        bare = True
+    except ValueError:
+        bare = False
+    if bare:
+        if header_unit is None:
+            raise ValidationError(
+                f"{column} {text!r} has no unit; write it in the cell (100 MW) or the header "
+                f"({column}(MW))", "capacity", value)
+        return f"{text} {header_unit}"
+    if header_unit is not None and re.fullmatch(r"[-+]?\d[\d,.]*", text):
+        return f"{text} {header_unit}"  # "12,5" under 装机容量(MW): the parser names it
+    return text
+
+
+def _as_projects(
+    ws: Workspace,
+    read: ReadResult,
+    mapping: dict[str, str],
+    plan_id: str | None,
+    dry_run: bool,
+    report: Progress,
+    author: str | None,
+) -> ImportResult:
+    from gis_carbon.io.tabular import header_unit
+    from gis_carbon.services.projects import ProjectInput, project_from_input
+    from gis_carbon.services.regions import with_regions_many
+
+    name = read.path.name
+    missing = [f for f, zh in (("name", "项目名称"), ("type", "类型")) if f not in mapping]
+    if missing:
+        wanted = ", ".join(f"{f} ({zh})" for f, zh in (("name", "项目名称"), ("type", "类型"))
+                           if f in missing)
+        raise InputFileError(
+            f"{name}: no column for {wanted} among {', '.join(read.columns)}; map it with "
+            f"--map {missing[0]}=列名, or import the file as a layer with --layer NAME"
+        )
+    is_table = read.format in ("XLSX", "CSV")
+    if is_table and not ({"lon", "lat"} <= mapping.keys() or {"x", "y"} <= mapping.keys()):
+        raise InputFileError(f"{name}: no coordinate columns (经度/纬度 or X/Y) among "
+                             f"{', '.join(read.columns)}; map them with --map lon=列名 lat=列名")
+    problems = list(read.problems)
+    failed = {p.split(":", 1)[0] for p in problems}
+    notes = list(read.notes)
+    capacity_unit = header_unit(mapping["capacity"])[1] if "capacity" in mapping else None
+    energy_unit = header_unit(mapping["energy"])[1] if "energy" in mapping else None
+    used_columns = set(mapping.values())
+    defaulted_status = 0
+    projects: list[tuple[Record, Project]] = []
+    for n, record in enumerate(read.records):
+        if n % 200 == 0:
+            report(0.5 + 0.3 * n / max(len(read.records), 1), f"checking {record.where}")
+        if record.where in failed:
+            continue
+        props = record.properties
+        if record.geometry is None:
+            problems.append(f"{record.where}: no location (经度/纬度 empty)")
+            continue
+
+        def get(fld: str, props: dict[str, Any] = props) -> Any:
+            return props.get(mapping[fld]) if fld in mapping else None
+
+        try:
+            status = get("status")
+            if status is None:
+                defaulted_status += 1
+                status = DEFAULT_STATUS
+            data = ProjectInput(
+                name=str(get("name") or "").strip(),
+                type=str(get("type") or "").strip(),
+                status=str(status),
+                capacity=_capacity_text(get("capacity"), capacity_unit,
+                                        mapping.get("capacity", "capacity")),
+                energy=_capacity_text(get("energy"), energy_unit, mapping.get("energy", "energy")),
+                year=_year_text(get("year")),
+                start_year=_year_text(get("start_year")),
+                wkt=shapely.to_wkt(record.geometry, rounding_precision=-1),
+                owner=str(get("owner") or ""),
+                notes=str(get("notes") or ""),
+                precision=str(get("precision") or "exact"),
+                plan_id=str(get("plan_id")) if get("plan_id") else plan_id,
+                attributes={k: v for k, v in props.items()
+                            if k not in used_columns and v is not None},
+            )
+            if not data.type:
+                raise ValidationError("type (类型) is empty", "type", None)
+            project = project_from_input(data, source=f"import:{name}")
+        except GisCarbonError as exc:
+            problems.append(f"{record.where}: {exc}")
+            continue
+        projects.append((record, project))
+    if not read.records:
+        problems.append("the file holds no rows")
+    if problems:
+        raise InputRowsError(read.path, problems)
+    if plan_id is not None:
+        ws.plan(plan_id)  # NotFoundError before anything is written
+    report(0.8, "assigning regions")
+    located = with_regions_many([p for _, p in projects])
+    outside = [r.where for (r, _), p in zip(projects, located, strict=True) if not p.regions.county]
+    if defaulted_status:
+        notes.append(f"{defaulted_status} rows without a status stored as {DEFAULT_STATUS} (规划)")
+    if outside:
+        notes.append(f"outside every county: {', '.join(outside[:20])}")
+    result = ImportResult(read.path, "projects", dry_run, read.format,
+                          read.crs.label if read.crs else None, read.encoding, len(located),
+                          projects=located, mapping=dict(mapping), notes=notes, outside=outside)
+    if dry_run:
+        return result
+    report(0.9, f"writing {len(located)} projects")
+    with ws.transaction():
+        result.projects = ws.add_projects(located, author=author)
+    report(1.0, "done")
+    return result
+
+
+__all__ = ["ROLE_CHOICES", "ImportCancelled", "ImportResult", "import_file"]

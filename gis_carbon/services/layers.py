@@ -1,0 +1,160 @@
+"""The layer catalogue: predefined layers from ``layers/*.toml`` plus the workspace's layers.
+
+A definition file holds id, title_zh, title_en, role, kind, source, crs, style and params.
+The boundary layers (province, city, county) are predefined and drawn from
+:mod:`gis_carbon.geo.boundaries`; ``township`` is a layer *type* (``user_import = true``):
+the user brings the data, the definition gives its role, style and how to find its fields.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gis_carbon.errors import NotFoundError, ValidationError
+from project_db.repository import LayerRecord, Workspace
+
+ROLES = ("boundary", "constraint", "resource", "infrastructure", "reference")
+KINDS = ("vector", "raster")
+_REQUIRED = ("id", "title_zh", "title_en", "role", "source", "crs", "style")
+
+
+@dataclass(frozen=True)
+class LayerDefinition:
+    id: str
+    title_zh: str
+    title_en: str
+    role: str
+    source: str
+    crs: str
+    style: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    kind: str = "vector"
+    order: int = 100
+    user_import: bool = False  # a type of layer the user imports (township), not shipped data
+    file: str = ""
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One row of the catalogue the GUI and `gis-carbon layers` show."""
+
+    id: str
+    title_zh: str
+    title_en: str
+    role: str
+    kind: str
+    origin: str  # "predefined", "importable" (a type awaiting the user's data), "workspace"
+    source: str
+    crs: str
+    style: dict[str, Any]
+    params: dict[str, Any]
+    features: int | None = None
+    path: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def catalogue_dir() -> Path:
+    """``$GIS_CARBON_LAYERS_DIR`` or the repository's ``layers/`` folder."""
+    configured = os.environ.get("GIS_CARBON_LAYERS_DIR")
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[2] / "layers"
+
+
+def load_definition(path: Path) -> LayerDefinition:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"{path.name}: not a valid layer definition: {exc}", "file",
+                              path.name) from None
+    missing = [k for k in _REQUIRED if k not in data]
+    if missing:
+        raise ValidationError(f"{path.name}: missing {', '.join(missing)}", "file", path.name)
+    if data["role"] not in ROLES:
+        raise ValidationError(f"{path.name}: role {data['role']!r} is not one of "
+                              f"{', '.join(ROLES)}", "role", data["role"])
+    kind = data.get("kind", "vector")
+    if kind not in KINDS:
+        raise ValidationError(f"{path.name}: kind {kind!r} is not vector or raster", "kind", kind)
+    if path.stem != data["id"]:
+        raise ValidationError(f"{path.name}: id {data['id']!r} differs from the file name",
+                              "id", data["id"])
+    return LayerDefinition(
+        id=str(data["id"]), title_zh=str(data["title_zh"]), title_en=str(data["title_en"]),
+        role=data["role"], source=str(data["source"]), crs=str(data["crs"]),
+        style=dict(data["style"]), params=dict(data.get("params", {})), kind=kind,
+        order=int(data.get("order", 100)), user_import=bool(data.get("user_import", False)),
+        file=path.name,
+    )
+
+
+def layer_definitions(folder: Path | None = None) -> list[LayerDefinition]:
+    """Every definition in the catalogue folder, in display order."""
+    folder = folder or catalogue_dir()
+    definitions = [load_definition(p) for p in sorted(folder.glob("*.toml"))]
+    return sorted(definitions, key=lambda d: (d.order, d.id))
+
+
+def layer_definition(layer_id: str, folder: Path | None = None) -> LayerDefinition:
+    for definition in layer_definitions(folder):
+        if definition.id == layer_id:
+            return definition
+    raise NotFoundError(f"no layer definition {layer_id!r} in {folder or catalogue_dir()}")
+
+
+def find_definition(layer_id: str, folder: Path | None = None) -> LayerDefinition | None:
+    try:
+        return layer_definition(layer_id, folder)
+    except NotFoundError:
+        return None
+
+
+def _feature_count(ws: Workspace, layer_id: str) -> int:
+    row = ws.db.conn.execute(
+        "SELECT count(*) FROM layer_features WHERE layer_id = ?", (layer_id,)
+    ).fetchone()
+    return int(row[0])
+
+
+def layer_catalogue(ws: Workspace | None = None, folder: Path | None = None) -> list[CatalogueEntry]:
+    """Predefined layers, then the workspace's own (imported, constraint…) layers.
+
+    An importable type (township) whose data the workspace holds is listed once, as the
+    workspace layer."""
+    stored: list[LayerRecord] = ws.layers() if ws is not None else []
+    stored_ids = {layer.id for layer in stored}
+    entries = []
+    for d in layer_definitions(folder):
+        if d.user_import and d.id in stored_ids:
+            continue
+        entries.append(CatalogueEntry(
+            d.id, d.title_zh, d.title_en, d.role, d.kind,
+            "importable" if d.user_import else "predefined", d.source, d.crs, dict(d.style),
+            dict(d.params),
+        ))
+    for layer in stored:
+        entries.append(CatalogueEntry(
+            layer.id, layer.title_zh, layer.title_en, layer.role, layer.kind, "workspace",
+            layer.source, layer.crs, dict(layer.style), dict(layer.params),
+            _feature_count(ws, layer.id) if ws is not None and layer.kind == "vector" else None,
+            layer.path,
+        ))
+    return entries
+
+
+__all__ = [
+    "ROLES",
+    "CatalogueEntry",
+    "LayerDefinition",
+    "catalogue_dir",
+    "find_definition",
+    "layer_catalogue",
+    "layer_definition",
+    "layer_definitions",
+]

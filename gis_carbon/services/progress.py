@@ -1,0 +1,383 @@
+"""Progress against targets, for the CLI and the desktop app.
+
+`evaluate_plan` / `evaluate_target` give one `TargetProgress` per target under a status
+policy (see gis_carbon.analysis.progress for what each policy counts and the other
+decisions); `evaluate_plans` shares one pass over the workspace between several plans;
+`trajectory` gives the cumulative value by commissioning year; `rollup` sets a city plan's
+targets against its districts; `record_indicator` stores a value typed in for a year.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from gis_carbon.analysis.progress import (
+    EvaluationContext,
+    StatusPolicy,
+    TargetProgress,
+    Trajectory,
+    Verdict,
+    evaluate,
+    trajectory_of,
+)
+from gis_carbon.errors import NotFoundError, ValidationError
+from gis_carbon.model.plan import IndicatorValue, Metric, Plan, Target
+
+__all__ = [
+    "RollupDistrict",
+    "RollupRow",
+    "StatusPolicy",
+    "TargetProgress",
+    "Trajectory",
+    "Verdict",
+    "draw_chart",
+    "evaluate_plan",
+    "evaluate_plans",
+    "evaluate_target",
+    "indicator_names",
+    "record_indicator",
+    "rollup",
+    "trajectory",
+    "trajectory_detail",
+]
+
+
+def _plan(ws: Any, plan: Plan | str) -> Plan:
+    if isinstance(plan, Plan):
+        return plan
+    return ws.plan(plan)  # type: ignore[no-any-return]
+
+
+def evaluate_plan(
+    ws: Any,
+    plan: Plan | str,
+    *,
+    year: int | None = None,
+    policy: StatusPolicy | str = StatusPolicy.PIPELINE,
+    detail: bool = True,
+    now_year: int | None = None,
+) -> list[TargetProgress]:
+    """Every target of `plan` (a Plan, its id, region name or code).
+
+    `year`: count only projects commissioned by then (default: each target's own year).
+    `detail`: list contributing and excluded projects (off: totals only, for big workspaces).
+    """
+    found = _plan(ws, plan)
+    targets = ws.targets(found.id)
+    ctx = EvaluationContext(
+        ws, policy=policy, year=year, now_year=now_year, detail=detail, targets=targets
+    )
+    return [evaluate(ctx, t) for t in targets]
+
+
+def evaluate_plans(
+    ws: Any,
+    plans: Iterable[Plan | str] | None = None,
+    *,
+    year: int | None = None,
+    policy: StatusPolicy | str = StatusPolicy.PIPELINE,
+    detail: bool = False,
+    now_year: int | None = None,
+) -> dict[str, list[TargetProgress]]:
+    """Every target of several plans (default: all) in one pass over the workspace."""
+    chosen = ws.plans() if plans is None else [_plan(ws, p) for p in plans]
+    targets = {p.id: ws.targets(p.id) for p in chosen}
+    ctx = EvaluationContext(
+        ws,
+        policy=policy,
+        year=year,
+        now_year=now_year,
+        detail=detail,
+        targets=[t for ts in targets.values() for t in ts],
+    )
+    return {pid: [evaluate(ctx, t) for t in ts] for pid, ts in targets.items()}
+
+
+def evaluate_target(
+    ws: Any,
+    target: Target | str,
+    *,
+    year: int | None = None,
+    policy: StatusPolicy | str = StatusPolicy.PIPELINE,
+    detail: bool = True,
+    now_year: int | None = None,
+) -> TargetProgress:
+    """One target (a Target or its id)."""
+    found = ws.target(target) if isinstance(target, str) else target
+    ctx = EvaluationContext(
+        ws, policy=policy, year=year, now_year=now_year, detail=detail, targets=[found]
+    )
+    return evaluate(ctx, found)
+
+
+def trajectory_detail(
+    ws: Any, target: Target | str, policy: StatusPolicy | str = StatusPolicy.PIPELINE
+) -> Trajectory:
+    """Cumulative value by commissioning year, and the total of projects with no year."""
+    found = ws.target(target) if isinstance(target, str) else target
+    ctx = EvaluationContext(ws, policy=policy, detail=False, targets=[found])
+    return trajectory_of(ctx, found)
+
+
+def trajectory(
+    ws: Any, target: Target | str, policy: StatusPolicy | str = StatusPolicy.PIPELINE
+) -> list[tuple[int, float]]:
+    """[(year, cumulative value in the target's base unit)] from commissioning years.
+    Projects without a year are not in it (see `trajectory_detail(...).year_unknown`)."""
+    return trajectory_detail(ws, target, policy).points
+
+
+# ---------------------------------------------------------------------------- roll-up
+
+
+@dataclass(frozen=True)
+class RollupDistrict:
+    region_code: str
+    region_name: str
+    value: float  # what the district's projects add to the city target
+    plan_id: str | None  # the district's own plan, if the workspace holds one
+    own_target: TargetProgress | None  # the district plan's matching target, evaluated
+
+
+@dataclass(frozen=True)
+class RollupRow:
+    progress: TargetProgress  # the city target against the sum of its districts
+    districts: list[RollupDistrict]
+
+
+_ROLLUP_METRICS = frozenset({Metric.CAPACITY_SUM, Metric.COUNT, Metric.AREA_SUM})
+
+
+def rollup(
+    ws: Any,
+    plan: Plan | str,
+    *,
+    year: int | None = None,
+    policy: StatusPolicy | str = StatusPolicy.PIPELINE,
+    now_year: int | None = None,
+) -> list[RollupRow]:
+    """A city plan's summed targets against its districts: each district's contribution and,
+    where the district has its own plan, its matching target (same metric, types, year)."""
+    found = _plan(ws, plan)
+    all_targets = ws.targets()
+    ctx = EvaluationContext(
+        ws, policy=policy, year=year, now_year=now_year, detail=True, targets=all_targets
+    )
+    children = [
+        p for p in ws.plans() if p.parent_id == found.id and p.region_code != found.region_code
+    ]
+    rows = []
+    for target in ws.targets(found.id):
+        if target.metric not in _ROLLUP_METRICS:
+            continue
+        progress = evaluate(ctx, target)
+        districts = []
+        codes = set(progress.by_region) | {p.region_code for p in children}
+        for code in sorted(codes):
+            child = next((p for p in children if p.region_code == code), None)
+            own = None
+            if child is not None:
+                match = next(
+                    (
+                        t
+                        for t in all_targets
+                        if t.plan_id == child.id
+                        and t.metric is target.metric
+                        and set(t.scope) == set(target.scope)
+                        and t.year == target.year
+                    ),
+                    None,
+                )
+                own = evaluate(ctx, match) if match is not None else None
+            districts.append(
+                RollupDistrict(
+                    code,
+                    _region_name(code, child),
+                    progress.by_region.get(code, 0.0),
+                    child.id if child else None,
+                    own,
+                )
+            )
+        rows.append(RollupRow(progress, districts))
+    return rows
+
+
+def _region_name(code: str, plan: Plan | None) -> str:
+    if plan is not None:
+        return plan.region_name
+    try:
+        from gis_carbon.geo.boundaries import region
+
+        return region(code).name
+    except Exception:  # a code the boundary data does not hold is shown as its code
+        return code
+
+
+# ---------------------------------------------------------------------------- indicators
+
+
+def indicator_names(ws: Any) -> dict[str, list[Target]]:
+    """Indicator name → the targets that track it."""
+    names: dict[str, list[Target]] = {}
+    for target in ws.targets():
+        if target.metric is Metric.INDICATOR:
+            names.setdefault(str(target.params.get("indicator") or target.id), []).append(target)
+    return names
+
+
+def record_indicator(
+    ws: Any,
+    indicator: str,
+    *,
+    region_code: str,
+    year: int | str,
+    value: str | float,
+    unit: str | None = None,
+    source: str = "",
+) -> IndicatorValue:
+    """Store a value typed in for an indicator, region and year (replacing that year's).
+
+    The indicator must be one a target tracks (non_fossil_share …); the value is a number,
+    optionally with its unit ("10.5%", "10.5", "12 亿立方米"); without a unit it is taken in
+    the unit of the indicator's target. Errors name the bad value; nothing is written."""
+    from gis_carbon.model.units import parse_number
+
+    known = indicator_names(ws)
+    targets = known.get(str(indicator).strip())
+    if not targets:
+        close = sorted(n for n in known if str(indicator).strip().lower() in n.lower())[:8]
+        hint = (
+            f"; did you mean {', '.join(close)}"
+            if close
+            else f"; known: {', '.join(sorted(known))}"
+        )
+        raise NotFoundError(f"no target tracks an indicator {indicator!r}{hint}")
+    indicator = str(indicator).strip()
+    region_targets = [t for t in targets if t.region_code == region_code] or targets
+    target_unit = region_targets[0].unit
+    try:
+        year_value = int(str(year).strip())
+    except ValueError:
+        raise ValidationError(
+            f"year must be a year like 2024; got {year!r}", "year", year
+        ) from None
+    if not 1950 <= year_value <= 2100:
+        raise ValidationError(f"year must be between 1950 and 2100; got {year!r}", "year", year)
+    text = str(value).strip()
+    written_unit = unit.strip() if unit else None
+    if written_unit is None and target_unit and text.endswith(target_unit):
+        text, written_unit = text[: -len(target_unit)].strip(), target_unit
+    try:
+        number = float(parse_number(text))
+    except Exception as exc:  # UnitError names the text already
+        raise ValidationError(
+            f"cannot read value {value!r} of {indicator}: {exc}", "value", value
+        ) from None
+    if not math.isfinite(number):
+        raise ValidationError(f"value {value!r} is not a finite number", "value", value)
+    final_unit = written_unit or target_unit or ""
+    if target_unit and final_unit != target_unit:
+        from gis_carbon.model.units import convert
+
+        try:
+            number = float(convert(number, final_unit, target_unit))
+        except Exception:
+            raise ValidationError(
+                f"unit {final_unit!r} of {indicator} does not convert to its target's unit "
+                f"{target_unit!r}",
+                "unit",
+                final_unit,
+            ) from None
+        final_unit = target_unit
+    recorded = IndicatorValue(indicator, region_code, year_value, number, final_unit, source)
+    ws.record_indicator(recorded)
+    return recorded
+
+
+# ---------------------------------------------------------------------------- chart
+
+
+def draw_chart(
+    ws: Any,
+    plan: Plan | str,
+    out: Any,
+    *,
+    lang: str = "zh",
+    year: int | None = None,
+    now_year: int | None = None,
+) -> Any:
+    """A PNG of the plan's progress: % reached per target (operating beside pipeline) and,
+    per set of project types, the cumulative capacity by year against the targets."""
+    from gis_carbon.analysis.charts import Bar, TrajectoryPanel, draw_progress_chart
+    from gis_carbon.model.units import format_number
+
+    found = _plan(ws, plan)
+    targets = ws.targets(found.id)
+    base_ctx = EvaluationContext(
+        ws,
+        policy=StatusPolicy.PIPELINE,
+        year=year,
+        now_year=now_year,
+        detail=False,
+        targets=targets,
+    )
+    operating_ctx = base_ctx.with_policy(StatusPolicy.OPERATING)
+    bars: list[Bar] = []
+    groups: dict[tuple[Metric, tuple[str, ...], str], list[Target]] = {}
+    for target in targets:
+        pipeline = evaluate(base_ctx, target)
+        if pipeline.verdict is Verdict.NO_DATA:
+            continue
+        operating = evaluate(operating_ctx, target)
+        name = target.name_zh if lang == "zh" else target.name_en
+        from gis_carbon.analysis.progress import to_plan_unit
+
+        shown = to_plan_unit(target, pipeline.current) or 0.0
+        verdict = pipeline.verdict.name_zh if lang == "zh" else pipeline.verdict.value
+        text = (
+            f"{_pct(pipeline.percent)}  {format_number(round(shown, 2))} "
+            f"{target.unit or ''}  {verdict}"
+        )
+        bars.append(Bar(f"{name} {target.year}", operating.percent, pipeline.percent, text))
+        if target.metric in (Metric.CAPACITY_SUM, Metric.AREA_SUM):
+            groups.setdefault(
+                (target.metric, tuple(sorted(target.scope)), target.base_unit), []
+            ).append(target)
+    start = found.base_year or min((t.year for t in targets), default=2020)
+    panels = []
+    for (_metric, _scope, unit), group in groups.items():
+        first = group[0]
+        pipeline_path = trajectory_of(base_ctx, first)
+        operating_path = trajectory_of(operating_ctx, first)
+        marks = [
+            (
+                t.year,
+                t.base_value,
+                f"{t.year} {'目标' if lang == 'zh' else 'target'} "
+                f"{format_number(t.value)} {t.unit or ''}".rstrip(),
+            )
+            for t in group
+        ]
+        title = first.name_zh if lang == "zh" else first.name_en
+        panels.append(
+            TrajectoryPanel(
+                title,
+                unit or "",
+                pipeline_path.points,
+                operating_path.points,
+                pipeline_path.year_unknown,
+                marks,
+                min([start] + [y for y, _ in pipeline_path.points]),
+            )
+        )
+    label = found.name if lang == "zh" else f"{found.region_name} ({found.id})"
+    now = base_ctx.now_year
+    title = f"{label} 目标进度（{now}年）" if lang == "zh" else f"{label}: progress ({now})"
+    return draw_progress_chart(out, title=title, bars=bars, panels=panels, lang=lang)
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}%"
