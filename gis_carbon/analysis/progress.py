@@ -38,7 +38,7 @@ from enum import StrEnum
 from typing import Any
 
 from gis_carbon.errors import GisCarbonError, NotFoundError, ValidationError
-from gis_carbon.model.plan import Comparator, Metric, Plan, Target
+from gis_carbon.model.plan import Comparator, Metric, Plan, Target, target_to_json
 from gis_carbon.model.types import STATUS_INFO, TYPES_BY_CODE, Precision, Status
 
 # ---------------------------------------------------------------------------- policies
@@ -149,22 +149,11 @@ class TargetProgress:
 
     def to_json(self) -> dict[str, Any]:
         t = self.target
+        described = target_to_json(t)
         return {
-            "target_id": t.id,
-            "plan_id": t.plan_id,
-            "region_code": t.region_code,
-            "metric": t.metric.value,
-            "name_zh": t.name_zh,
-            "name_en": t.name_en,
-            "year": t.year,
-            "quote": t.quote,
-            "comparator": t.comparator.value,
-            "comparator_symbol": t.comparator.symbol,
-            "aspirational": t.aspirational,
-            "plan_value": t.value,
-            "plan_unit": t.unit,
-            "target_value": t.base_value,
-            "unit": self.unit,
+            "target_id": described.pop("id"),
+            **described,
+            "target_value": described["value"],
             "policy": self.policy.value,
             "as_of": self.as_of,
             "current": _round(self.current, 6),

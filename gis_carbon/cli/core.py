@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from gis_carbon.cli import add_command, open_from_args, print_json, print_table
-from gis_carbon.model.plan import Target
+from gis_carbon.model.plan import target_to_json
 from gis_carbon.model.units import format_number
 from project_db.repository import project_to_json
 
@@ -67,31 +67,6 @@ def _project_fields(cmd: argparse.ArgumentParser, *, required: bool) -> None:
     cmd.add_argument("--notes", help="free notes")
     cmd.add_argument("--precision", help="exact, village, town or district")
     cmd.add_argument("--plan-id", help="the plan this project belongs to")
-
-
-def target_to_json(target: Target) -> dict[str, Any]:
-    return {
-        "id": target.id,
-        "plan_id": target.plan_id,
-        "region_code": target.region_code,
-        "metric": target.metric.value,
-        "name_zh": target.name_zh,
-        "name_en": target.name_en,
-        "year": target.year,
-        "value": target.base_value,
-        "unit": target.base_unit,
-        "plan_value": target.value,
-        "plan_unit": target.unit,
-        "comparator": target.comparator.value,
-        "comparator_symbol": target.comparator.symbol,
-        "aspirational": target.aspirational,
-        "scope": list(target.scope),
-        "params": dict(target.params),
-        "quote": target.quote,
-        "source_file": target.source_file,
-        "section": target.section,
-        "note": target.note,
-    }
 
 
 def cmd_plans(args: argparse.Namespace) -> None:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from gis_carbon.errors import ExportError
 from gis_carbon.model.plan import Plan, Target
 from gis_carbon.model.project import Project
-from gis_carbon.model.types import STATUS_INFO, TYPES_BY_CODE
+from gis_carbon.model.types import STATUS_INFO
+from project_db.repository import project_to_json
 
 if TYPE_CHECKING:
     import geopandas
@@ -180,41 +181,14 @@ def capacity_header(unit: str | None, label: str = "装机容量") -> str:
 
 def project_record(project: Project, lonlat: tuple[float, float] | None = None) -> dict[str, Any]:
     """One project as a flat record of PROJECT_COLUMNS (attributes as a JSON string)."""
-    ptype = TYPES_BY_CODE[project.type]
-    lon, lat = lonlat if lonlat is not None else project.lonlat
-    regions = project.regions
-    return {
-        "id": project.id,
-        "name": project.name,
-        "type": project.type,
-        "type_zh": ptype.name_zh,
-        "capacity": project.capacity,
-        "capacity_unit": ptype.capacity_unit,
-        "energy": project.energy,
-        "energy_unit": ptype.energy_unit,
-        "status": project.status.value,
-        "status_zh": STATUS_INFO[project.status].name_zh,
-        "year": project.year,
-        "start_year": project.start_year,
-        "precision": project.precision.value,
-        "lon": lon,
-        "lat": lat,
-        "province": regions.province,
-        "city": regions.city,
-        "county": regions.county,
-        "township": regions.township,
-        "owner": project.owner,
-        "plan_id": project.plan_id,
-        "source": project.source,
-        "quote": project.quote,
-        "notes": project.notes,
-        "attributes": json.dumps(dict(project.attributes), ensure_ascii=False, sort_keys=True)
+    record = project_to_json(project, lonlat=lonlat, wkt="")
+    record["status_zh"] = STATUS_INFO[project.status].name_zh
+    record["attributes"] = (
+        json.dumps(dict(project.attributes), ensure_ascii=False, sort_keys=True)
         if project.attributes
-        else None,
-        "version": project.version,
-        "created_at": project.created_at,
-        "updated_at": project.updated_at,
-    }
+        else None
+    )
+    return {key: record[key] for key in COLUMNS_BY_KEY}
 
 
 def transform_geometry(geometry: Any, coords: str) -> Any:

@@ -98,6 +98,33 @@ class Target:
             return float(self.value)
 
 
+def target_to_json(target: Target) -> dict[str, Any]:
+    """A target as plain JSON: the value in the app's base unit (MW, 亩 …) beside the value
+    as the plan writes it, and the verbatim sentence."""
+    return {
+        "id": target.id,
+        "plan_id": target.plan_id,
+        "region_code": target.region_code,
+        "metric": target.metric.value,
+        "name_zh": target.name_zh,
+        "name_en": target.name_en,
+        "year": target.year,
+        "value": target.base_value,
+        "unit": target.base_unit,
+        "plan_value": target.value,
+        "plan_unit": target.unit,
+        "comparator": target.comparator.value,
+        "comparator_symbol": target.comparator.symbol,
+        "aspirational": target.aspirational,
+        "scope": list(target.scope),
+        "params": dict(target.params),
+        "quote": target.quote,
+        "source_file": target.source_file,
+        "section": target.section,
+        "note": target.note,
+    }
+
+
 # The units the app computes in; targets keep the plan's own unit for display.
 _BASE_UNITS: dict[str, str] = {
     "power": "MW",
