@@ -29,7 +29,7 @@ from gis_carbon.model.project import (
     validate_project,
 )
 from gis_carbon.model.types import PROJECT_TYPES, Precision, Status
-from project_db.migrations import apply_migrations
+from project_db.migrations import ADD_TOTALS_FOR_ID_RANGE, BULK_INSERT_TRIGGER, apply_migrations
 
 WORKSPACE_ENV = "GIS_CARBON_WORKSPACE"
 
@@ -110,6 +110,11 @@ class Workspace:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
+        except sqlite3.IntegrityError as exc:
+            # A CHECK or foreign key the model's checks did not catch: still the user's
+            # data, so a clear error rather than a crash, and nothing written.
+            conn.rollback()
+            raise ValidationError(f"the workspace refused the change: {exc}") from exc
         except BaseException:
             conn.rollback()
             raise
@@ -250,7 +255,10 @@ class Workspace:
                     strict=True,
                 )
             ]
-            conn.executemany(_INSERT_SQL, rows)
+            if len(rows) >= _BULK_ROWS:
+                _insert_bulk(conn, rows, ids[0], ids[-1])
+            else:
+                conn.executemany(_INSERT_SQL, rows)
             # The history rows are built by SQLite from the stored rows: one statement, and
             # the record is exactly what was stored.
             conn.execute(
@@ -578,6 +586,25 @@ _HISTORY_JSON = (
 def _history_json(conn: sqlite3.Connection, project_id: int) -> str:
     row = conn.execute(f"SELECT {_HISTORY_JSON} FROM projects WHERE id = ?", (project_id,))
     return str(row.fetchone()[0])
+
+
+_BULK_ROWS = 2000  # below this the per-row totals trigger is cheaper than a re-creation
+
+
+def _insert_bulk(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], first: int, last: int) -> None:
+    """executemany without the per-row totals trigger (see migrations.BULK_INSERT_TRIGGER);
+    the caller's transaction makes the drop, insert, totals and re-creation one unit."""
+    found = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+        (BULK_INSERT_TRIGGER,),
+    ).fetchone()
+    if found is None:  # an older schema without totals
+        conn.executemany(_INSERT_SQL, rows)
+        return
+    conn.execute(f"DROP TRIGGER {BULK_INSERT_TRIGGER}")
+    conn.executemany(_INSERT_SQL, rows)
+    conn.execute(ADD_TOTALS_FOR_ID_RANGE, (first, last))
+    conn.execute(found[0])
 
 
 def _insert_row(

@@ -242,3 +242,50 @@ def test_a_writer_killed_mid_transaction_leaves_only_whole_transactions(tmp_path
         history = ws.db.conn.execute("SELECT count(*) FROM project_history").fetchone()[0]
     assert count >= 500 and count % 100 == 0
     assert history == count
+
+
+def _totals(ws: Workspace) -> list[tuple]:
+    return ws.db.conn.execute(
+        "SELECT county_code, type, status, year, n, round(capacity, 6) FROM project_totals"
+        " ORDER BY 1, 2, 3, 4"
+    ).fetchall()
+
+
+def _totals_recomputed(ws: Workspace) -> list[tuple]:
+    return ws.db.conn.execute(
+        "SELECT coalesce(county_code, ''), type, status, coalesce(year, 0), count(*),"
+        " round(total(capacity), 6) FROM projects GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+    ).fetchall()
+
+
+def test_a_bulk_insert_keeps_the_totals_and_the_trigger(empty_workspace: Workspace) -> None:
+    empty_workspace.add_project(wind_farm(name="先有的"))  # small batch: through the trigger
+    batch = [
+        wind_farm(name=f"批量{i}", capacity=float(i % 7), year=2020 + i % 6,
+                  status=Status.OPERATING if i % 3 else Status.PLANNED)
+        for i in range(3000)
+    ]
+    ids = empty_workspace.insert_projects(batch)
+    assert len(ids) == 3000 and ids[0] == 2
+    assert _totals(empty_workspace) == _totals_recomputed(empty_workspace)
+    # the trigger is back: a later single insert still updates the totals
+    empty_workspace.add_project(wind_farm(name="后来的", capacity=1.5))
+    assert _totals(empty_workspace) == _totals_recomputed(empty_workspace)
+    assert len(empty_workspace.history(ids[-1])) == 1
+
+
+def test_a_bulk_insert_that_fails_inside_sqlite_restores_everything(tmp_path: Path) -> None:
+    path = tmp_path / "ws.sqlite"
+    with Workspace(path) as ws:
+        ws.add_project(wind_farm())
+    before = file_digest(path)
+    batch = [wind_farm(name=f"批量{i}") for i in range(2500)]
+    batch[-1] = wind_farm(name="太大", capacity=5e12)  # passes the model, fails the CHECK
+    with Workspace(path) as ws:
+        with pytest.raises(ValidationError, match="CHECK constraint"):
+            ws.insert_projects(batch)
+        trigger = ws.db.conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'project_totals_insert'"
+        ).fetchone()[0]
+        assert trigger == 1 and ws.count_projects() == 1
+    assert file_digest(path) == before
