@@ -60,7 +60,13 @@ def _now() -> str:
 
 
 def _author() -> str:
-    return os.environ.get("GIS_CARBON_AUTHOR") or os.environ.get("USER") or "unknown"
+    """Who makes a change: $GIS_CARBON_AUTHOR, else the login name."""
+    import getpass
+
+    try:
+        return os.environ.get("GIS_CARBON_AUTHOR") or getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry, e.g. in a bare container
+        return "unknown"
 
 
 class Workspace:
