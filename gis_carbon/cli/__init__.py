@@ -51,7 +51,8 @@ def add_command(
     subparsers: Any, name: str, handler: Callable[[argparse.Namespace], int | None], help: str
 ) -> argparse.ArgumentParser:
     """A subcommand with help text, bound to its handler."""
-    command = subparsers.add_parser(name, help=help, description=help)
+    # argparse %-formats `help` (not `description`): a literal % must be doubled there.
+    command = subparsers.add_parser(name, help=help.replace("%", "%%"), description=help)
     command.set_defaults(handler=handler)
     return command
 

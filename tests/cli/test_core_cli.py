@@ -134,6 +134,10 @@ def test_storage_takes_power_and_energy(seeded_path: Path, capsys: pytest.Captur
 
 
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    listing = capsys.readouterr().out
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     assert {"plans", "targets", "projects", "add-project", "edit-project", "delete-project",
@@ -144,3 +148,4 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
             main([name, "--help"])
         assert exit_info.value.code == 0
         assert "usage: gis-carbon" in capsys.readouterr().out
+        assert name in listing
