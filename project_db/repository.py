@@ -82,6 +82,10 @@ class Workspace:
             conn = self.db.conn
             conn.execute("PRAGMA busy_timeout = 10000")
             conn.execute("PRAGMA foreign_keys = ON")
+            # 128 MiB of page cache: the project indexes of a 10⁶-project workspace stay in
+            # memory, so bulk inserts don't thrash (the default 2 MiB makes 1M inserts 10×
+            # slower than 100k ones).
+            conn.execute("PRAGMA cache_size = -131072")
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
                 raise WorkspaceError(f"{self.path}: cannot switch to WAL (mode {mode})")
