@@ -289,3 +289,19 @@ def test_a_bulk_insert_that_fails_inside_sqlite_restores_everything(tmp_path: Pa
         ).fetchone()[0]
         assert trigger == 1 and ws.count_projects() == 1
     assert file_digest(path) == before
+
+
+def test_listing_reads_the_same_projects_as_one_by_one(empty_workspace: Workspace) -> None:
+    polygon = Polygon([(116.9, 38.7), (116.95, 38.7), (116.95, 38.74)])
+    stored = empty_workspace.add_projects([
+        wind_farm(name="甲"),
+        wind_farm(name="乙", type="pv_ground", geometry=polygon, capacity=None,
+                  attributes={}, status=Status.OPERATING, precision=Precision.TOWN),
+        wind_farm(name="丙", regions=RegionAssignment(), year=None),
+    ])
+    listed = empty_workspace.projects()
+    one_by_one = [empty_workspace.get_project(p.id) for p in stored]
+    assert listed == one_by_one
+    assert [p.geometry.wkb for p in listed] == [p.geometry.wkb for p in stored]
+    listed[0].attributes["town"] = "改了"  # a caller's change stays its own
+    assert empty_workspace.projects()[0].attributes["town"] == "沿庄镇"
