@@ -32,9 +32,15 @@ def make_projects(n: int) -> list:
     caps = rng.uniform(1, 300, n).round(1)
     region = RegionAssignment(province="120000", county="120118", touched={"120118": 1.0})
     return [
-        Project(name=f"项目{i}", type="wind", status=Status.PLANNED,
-                geometry=Point(float(lons[i]), float(lats[i])), capacity=float(caps[i]),
-                year=2025, regions=region)
+        Project(
+            name=f"项目{i}",
+            type="wind",
+            status=Status.PLANNED,
+            geometry=Point(float(lons[i]), float(lats[i])),
+            capacity=float(caps[i]),
+            year=2025,
+            regions=region,
+        )
         for i in range(n)
     ]
 
@@ -80,13 +86,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     args = parser.parse_args()
-    print(f"{'projects':>10}  {'executemany':>11}  {'repository':>10}  {'ratio':>5}  "
-          f"{'read back':>9}  budget")
+    print(
+        f"{'projects':>10}  {'executemany':>11}  {'repository':>10}  {'ratio':>5}  "
+        f"{'read back':>9}  budget"
+    )
     for n in args.sizes:
         r = bench(n)
         ratio = r["store_s"] / r["reference_s"]
-        print(f"{n:>10,}  {r['reference_s']:>10.2f}s  {r['store_s']:>9.2f}s  {ratio:>5.2f}  "
-              f"{r['read_s']:>8.2f}s  ≤1.2× executemany {'ok' if ratio <= 1.2 else 'OVER'}")
+        print(
+            f"{n:>10,}  {r['reference_s']:>10.2f}s  {r['store_s']:>9.2f}s  {ratio:>5.2f}  "
+            f"{r['read_s']:>8.2f}s  ≤1.2× executemany {'ok' if ratio <= 1.2 else 'OVER'}"
+        )
     return 0
 
 

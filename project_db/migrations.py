@@ -178,7 +178,6 @@ def _layers(db: Database) -> None:
     db.execute("CREATE INDEX layer_features_layer ON layer_features (layer_id)")
 
 
-
 _TOTALS_KEY = (
     "coalesce({r}.county_code, ''), coalesce({r}.city_code, ''), coalesce({r}.province_code, ''),"
     " {r}.type, {r}.status, coalesce({r}.year, 0)"

@@ -261,7 +261,13 @@ class Workspace:
             rows = [
                 _insert_row(project, pid, wkb, kind, box, lon, lat, now, author, touched_json)
                 for project, pid, wkb, kind, box, lon, lat in zip(
-                    projects, ids, wkbs, kinds, bounds.tolist(), xs.tolist(), ys.tolist(),
+                    projects,
+                    ids,
+                    wkbs,
+                    kinds,
+                    bounds.tolist(),
+                    xs.tolist(),
+                    ys.tolist(),
                     strict=True,
                 )
             ]
@@ -304,8 +310,9 @@ class Workspace:
                 f"UPDATE projects SET {assignments} WHERE id = ? AND version = ?",
                 [*row.values(), project.id, project.version],
             )
-            self._record(conn, project.id, "update", before, _history_json(conn, project.id),
-                         now, author)
+            self._record(
+                conn, project.id, "update", before, _history_json(conn, project.id), now, author
+            )
             return self._get(conn, project.id)
 
     def delete_project(
@@ -342,8 +349,9 @@ class Workspace:
                 f"INSERT INTO projects ({columns}) VALUES ({', '.join('?' for _ in row)})",
                 list(row.values()),
             )
-            self._record(conn, project.id, "insert", None, _history_json(conn, project.id),
-                         now, author)
+            self._record(
+                conn, project.id, "insert", None, _history_json(conn, project.id), now, author
+            )
             return self._get(conn, project.id)
 
     def get_project(self, project_id: int) -> Project:
@@ -373,8 +381,9 @@ class Workspace:
             params.append(plan_id)
         if region_code is not None:
             where.append(
-                "(province_code = :r OR city_code = :r OR county_code = :r OR township_code = :r)"
-                .replace(":r", "?")
+                "(province_code = :r OR city_code = :r OR county_code = :r OR township_code = :r)".replace(
+                    ":r", "?"
+                )
             )
             params.extend([region_code] * 4)
         for column, values in (("type", types), ("status", statuses)):
@@ -436,19 +445,40 @@ class Workspace:
         now = _now()
         with self.transaction() as conn:
             if conn.execute("SELECT 1 FROM layers WHERE id = ?", (layer.id,)).fetchone():
-                raise ValidationError(f"a layer with id {layer.id!r} exists already", "id", layer.id)
+                raise ValidationError(
+                    f"a layer with id {layer.id!r} exists already", "id", layer.id
+                )
             conn.execute(
                 "INSERT INTO layers (id, title_zh, title_en, role, kind, source, crs, style,"
                 " params, path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (layer.id, layer.title_zh, layer.title_en, layer.role, layer.kind, layer.source,
-                 layer.crs, json.dumps(dict(layer.style), ensure_ascii=False),
-                 json.dumps(dict(layer.params), ensure_ascii=False), layer.path, now),
+                (
+                    layer.id,
+                    layer.title_zh,
+                    layer.title_en,
+                    layer.role,
+                    layer.kind,
+                    layer.source,
+                    layer.crs,
+                    json.dumps(dict(layer.style), ensure_ascii=False),
+                    json.dumps(dict(layer.params), ensure_ascii=False),
+                    layer.path,
+                    now,
+                ),
             )
             rows = []
             for geometry, properties in features:
                 minx, miny, maxx, maxy = geometry.bounds
-                rows.append((layer.id, shapely.to_wkb(geometry), minx, miny, maxx, maxy,
-                             json.dumps(dict(properties), ensure_ascii=False, default=str)))
+                rows.append(
+                    (
+                        layer.id,
+                        shapely.to_wkb(geometry),
+                        minx,
+                        miny,
+                        maxx,
+                        maxy,
+                        json.dumps(dict(properties), ensure_ascii=False, default=str),
+                    )
+                )
             conn.executemany(
                 "INSERT INTO layer_features (layer_id, geom, min_x, min_y, max_x, max_y,"
                 " properties) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -477,8 +507,10 @@ class Workspace:
         if unknown:
             raise ValidationError(f"cannot change {sorted(unknown)} of a layer", "layer", unknown)
         self.layer(layer_id)
-        values = {k: json.dumps(v, ensure_ascii=False) if k in ("style", "params") else v
-                  for k, v in changes.items()}
+        values = {
+            k: json.dumps(v, ensure_ascii=False) if k in ("style", "params") else v
+            for k, v in changes.items()
+        }
         with self.transaction() as conn:
             conn.execute(
                 f"UPDATE layers SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
@@ -509,8 +541,14 @@ class Workspace:
                 "INSERT INTO indicator_values (indicator, region_code, year, value, unit, source)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(indicator, region_code, year) DO UPDATE"
                 " SET value = excluded.value, unit = excluded.unit, source = excluded.source",
-                (value.indicator, value.region_code, value.year, value.value, value.unit,
-                 value.source),
+                (
+                    value.indicator,
+                    value.region_code,
+                    value.year,
+                    value.value,
+                    value.unit,
+                    value.source,
+                ),
             )
 
     def indicator_values(
@@ -527,7 +565,12 @@ class Workspace:
         sql += " ORDER BY indicator, region_code, year"
         return [
             IndicatorValue(
-                r["indicator"], r["region_code"], r["year"], r["value"], r["unit"], r["source"],
+                r["indicator"],
+                r["region_code"],
+                r["year"],
+                r["value"],
+                r["unit"],
+                r["source"],
                 r["id"],
             )
             for r in self.db.query(sql, params)
@@ -559,19 +602,54 @@ class LayerRecord:
 
 def _row_to_layer(row: Mapping[str, Any]) -> LayerRecord:
     return LayerRecord(
-        id=row["id"], title_zh=row["title_zh"], role=row["role"], kind=row["kind"],
-        title_en=row["title_en"], source=row["source"], crs=row["crs"],
-        style=json.loads(row["style"]), params=json.loads(row["params"]), path=row["path"],
+        id=row["id"],
+        title_zh=row["title_zh"],
+        role=row["role"],
+        kind=row["kind"],
+        title_en=row["title_en"],
+        source=row["source"],
+        crs=row["crs"],
+        style=json.loads(row["style"]),
+        params=json.loads(row["params"]),
+        path=row["path"],
         created_at=row["created_at"],
     )
 
 
 # -------------------------------------------------------------------- row mapping
 _INSERT_COLUMNS = (
-    "id", "name", "type", "status", "capacity", "energy", "year", "start_year", "owner", "notes",
-    "precision", "attributes", "plan_id", "source", "quote", "geom", "geom_kind", "min_x",
-    "min_y", "max_x", "max_y", "lon", "lat", "province_code", "city_code", "county_code",
-    "township_code", "regions_touched", "version", "created_at", "updated_at", "created_by",
+    "id",
+    "name",
+    "type",
+    "status",
+    "capacity",
+    "energy",
+    "year",
+    "start_year",
+    "owner",
+    "notes",
+    "precision",
+    "attributes",
+    "plan_id",
+    "source",
+    "quote",
+    "geom",
+    "geom_kind",
+    "min_x",
+    "min_y",
+    "max_x",
+    "max_y",
+    "lon",
+    "lat",
+    "province_code",
+    "city_code",
+    "county_code",
+    "township_code",
+    "regions_touched",
+    "version",
+    "created_at",
+    "updated_at",
+    "created_by",
     "updated_by",
 )
 _INSERT_SQL = (
@@ -601,7 +679,9 @@ def _history_json(conn: sqlite3.Connection, project_id: int) -> str:
 _BULK_ROWS = 2000  # below this the per-row totals trigger is cheaper than a re-creation
 
 
-def _insert_bulk(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], first: int, last: int) -> None:
+def _insert_bulk(
+    conn: sqlite3.Connection, rows: list[tuple[Any, ...]], first: int, last: int
+) -> None:
     """executemany without the per-row totals trigger (see migrations.BULK_INSERT_TRIGGER);
     the caller's transaction makes the drop, insert, totals and re-creation one unit."""
     found = conn.execute(
@@ -618,8 +698,16 @@ def _insert_bulk(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], first: i
 
 
 def _insert_row(
-    p: Project, pid: int, wkb: bytes, kind: str, bounds: Sequence[float], lon: float,
-    lat: float, now: str, author: str, touched_json: dict[int, str],
+    p: Project,
+    pid: int,
+    wkb: bytes,
+    kind: str,
+    bounds: Sequence[float],
+    lon: float,
+    lat: float,
+    now: str,
+    author: str,
+    touched_json: dict[int, str],
 ) -> tuple[Any, ...]:
     r = p.regions
     minx, miny, maxx, maxy = bounds
@@ -627,12 +715,41 @@ def _insert_row(
     if touched is None:
         touched = touched_json[id(r)] = json.dumps(dict(r.touched), sort_keys=True)
     return (
-        pid, p.name.strip(), p.type, p.status.value, p.capacity, p.energy, p.year, p.start_year,
-        p.owner, p.notes, p.precision.value,
-        json.dumps(dict(p.attributes), ensure_ascii=False, sort_keys=True) if p.attributes
+        pid,
+        p.name.strip(),
+        p.type,
+        p.status.value,
+        p.capacity,
+        p.energy,
+        p.year,
+        p.start_year,
+        p.owner,
+        p.notes,
+        p.precision.value,
+        json.dumps(dict(p.attributes), ensure_ascii=False, sort_keys=True)
+        if p.attributes
         else "{}",
-        p.plan_id, p.source, p.quote, wkb, kind, minx, miny, maxx, maxy, lon, lat,
-        r.province, r.city, r.county, r.township, touched, 1, now, now, author, author,
+        p.plan_id,
+        p.source,
+        p.quote,
+        wkb,
+        kind,
+        minx,
+        miny,
+        maxx,
+        maxy,
+        lon,
+        lat,
+        r.province,
+        r.city,
+        r.county,
+        r.township,
+        touched,
+        1,
+        now,
+        now,
+        author,
+        author,
     )
 
 
@@ -730,26 +847,45 @@ def rows_to_projects(cursor: sqlite3.Cursor) -> list[Project]:
 
     projects = []
     for row, geometry in zip(rows, geometries, strict=True):
-        region_key = (row[at["province_code"]], row[at["city_code"]], row[at["county_code"]],
-                      row[at["township_code"]], row[at["regions_touched"]])
+        region_key = (
+            row[at["province_code"]],
+            row[at["city_code"]],
+            row[at["county_code"]],
+            row[at["township_code"]],
+            row[at["regions_touched"]],
+        )
         regions = regions_cache.get(region_key)
         if regions is None:
             regions = regions_cache[region_key] = RegionAssignment(
-                province=region_key[0], city=region_key[1], county=region_key[2],
-                township=region_key[3], touched=json.loads(region_key[4]),
+                province=region_key[0],
+                city=region_key[1],
+                county=region_key[2],
+                township=region_key[3],
+                touched=json.loads(region_key[4]),
             )
         attributes = row[at["attributes"]]
         projects.append(
             Project(
-                id=row[at["id"]], name=row[at["name"]], type=row[at["type"]],
-                status=statuses[row[at["status"]]], geometry=geometry,
-                capacity=row[at["capacity"]], energy=row[at["energy"]], year=row[at["year"]],
-                start_year=row[at["start_year"]], owner=row[at["owner"]],
-                notes=row[at["notes"]], precision=precisions[row[at["precision"]]],
+                id=row[at["id"]],
+                name=row[at["name"]],
+                type=row[at["type"]],
+                status=statuses[row[at["status"]]],
+                geometry=geometry,
+                capacity=row[at["capacity"]],
+                energy=row[at["energy"]],
+                year=row[at["year"]],
+                start_year=row[at["start_year"]],
+                owner=row[at["owner"]],
+                notes=row[at["notes"]],
+                precision=precisions[row[at["precision"]]],
                 # a fresh dict for attributes: callers may change theirs
                 attributes=dict(decoded(attributes)) if attributes != "{}" else {},
-                plan_id=row[at["plan_id"]], source=row[at["source"]], quote=row[at["quote"]],
-                regions=regions, version=row[at["version"]], created_at=row[at["created_at"]],
+                plan_id=row[at["plan_id"]],
+                source=row[at["source"]],
+                quote=row[at["quote"]],
+                regions=regions,
+                version=row[at["version"]],
+                created_at=row[at["created_at"]],
                 updated_at=row[at["updated_at"]],
             )
         )

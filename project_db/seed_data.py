@@ -25,7 +25,9 @@ def _read_json(name: str) -> list[dict[str, Any]]:
 
 def seed_plans() -> list[Plan]:
     fields = Plan.__dataclass_fields__
-    return [Plan(**{k: v for k, v in row.items() if k in fields}) for row in _read_json("plans.json")]
+    return [
+        Plan(**{k: v for k, v in row.items() if k in fields}) for row in _read_json("plans.json")
+    ]
 
 
 def seed_targets() -> list[Target]:
@@ -51,7 +53,7 @@ def seed_project_records() -> list[dict[str, Any]]:
 @cache
 def gazetteer() -> dict[str, dict[str, str]]:
     """Gazetteer rows by name_zh (see seed/gazetteer.csv for each row's source)."""
-    text = resources.files("project_db").joinpath("seed", "gazetteer.csv").read_text(
-        encoding="utf-8"
+    text = (
+        resources.files("project_db").joinpath("seed", "gazetteer.csv").read_text(encoding="utf-8")
     )
     return {row["name_zh"]: row for row in csv.DictReader(text.splitlines())}

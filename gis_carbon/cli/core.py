@@ -56,7 +56,9 @@ def _project_fields(cmd: argparse.ArgumentParser, *, required: bool) -> None:
     cmd.add_argument("--capacity", help='capacity with unit: "300 MW", "28万千瓦", "2.55万亩"')
     cmd.add_argument("--energy", help='storage energy: "200 MWh"')
     cmd.add_argument(
-        "--status", default="planned" if required else None, help="status code or 中文 (在建, 投产…)"
+        "--status",
+        default="planned" if required else None,
+        help="status code or 中文 (在建, 投产…)",
     )
     cmd.add_argument("--year", help="commissioning year")
     cmd.add_argument("--start-year", help="construction start year")
@@ -116,8 +118,9 @@ def cmd_projects(args: argparse.Namespace) -> None:
                     p.id,
                     p.name,
                     p.project_type.name_zh,
-                    "" if p.capacity is None else f"{format_number(p.capacity)} "
-                    f"{p.project_type.capacity_unit}",
+                    ""
+                    if p.capacity is None
+                    else f"{format_number(p.capacity)} {p.project_type.capacity_unit}",
                     p.status.value,
                     p.year or "",
                     p.regions.county or "",
@@ -191,8 +194,11 @@ def cmd_history(args: argparse.Namespace) -> None:
         for e in entries:
             changed = ""
             if e.before and e.after:
-                keys = [k for k in e.after if k not in ("version", "updated_at")
-                        and e.before.get(k) != e.after.get(k)]
+                keys = [
+                    k
+                    for k in e.after
+                    if k not in ("version", "updated_at") and e.before.get(k) != e.after.get(k)
+                ]
                 changed = ", ".join(f"{k}: {e.before.get(k)} → {e.after.get(k)}" for k in keys)
             rows.append((e.id, e.at, e.author, e.action, changed))
         print_table(rows, ["#", "at", "author", "action", "changes"])

@@ -17,57 +17,109 @@ LEVELS = ("province", "city", "county")
 
 def register(subparsers: Any) -> None:
     cmd = add_command(
-        subparsers, "locate", cmd_locate,
+        subparsers,
+        "locate",
+        cmd_locate,
         "name the province, city and county holding a point (or every point of a CSV)",
     )
     cmd.add_argument("lon", nargs="?", help="longitude (decimal or 117°03′52″E)")
     cmd.add_argument("lat", nargs="?", help="latitude (decimal or 39°09′26″N)")
-    cmd.add_argument("--points", metavar="FILE.csv",
-                     help="a CSV with columns lon,lat (or 经度,纬度): one chain per row")
-    cmd.add_argument("--out", metavar="OUT.csv", help="write the --points result here "
-                     "(default: standard output)")
-    cmd.add_argument("--coords", choices=("gcj02", "bd09"),
-                     help="the points are Amap (GCJ-02) or Baidu (BD-09) coordinates")
+    cmd.add_argument(
+        "--points",
+        metavar="FILE.csv",
+        help="a CSV with columns lon,lat (or 经度,纬度): one chain per row",
+    )
+    cmd.add_argument(
+        "--out", metavar="OUT.csv", help="write the --points result here (default: standard output)"
+    )
+    cmd.add_argument(
+        "--coords",
+        choices=("gcj02", "bd09"),
+        help="the points are Amap (GCJ-02) or Baidu (BD-09) coordinates",
+    )
     cmd.add_argument("--json", action="store_true", help="print JSON")
 
-    cmd = add_command(subparsers, "regions", cmd_regions,
-                      "list administrative regions (province, city, county)")
-    cmd.add_argument("--within", metavar="CODE", help="only this region and those inside it "
-                     "(code such as 120000, or a name such as 天津市)")
+    cmd = add_command(
+        subparsers, "regions", cmd_regions, "list administrative regions (province, city, county)"
+    )
+    cmd.add_argument(
+        "--within",
+        metavar="CODE",
+        help="only this region and those inside it (code such as 120000, or a name such as 天津市)",
+    )
     cmd.add_argument("--level", choices=LEVELS, help="only regions of this level")
     cmd.add_argument("--json", action="store_true", help="print JSON")
 
     cmd = add_command(
-        subparsers, "import", cmd_import,
+        subparsers,
+        "import",
+        cmd_import,
         "import a Shapefile (also zipped), GeoPackage, GeoJSON, KML/KMZ, DXF, CSV/XLSX ledger "
         "or GeoTIFF: as a layer (--layer/--role) or as projects (default)",
     )
     cmd.add_argument("path", metavar="PATH", help="the file to import")
-    cmd.add_argument("--layer", metavar="NAME", help="import as a layer with this name "
-                     "(township: the township boundary layer type)")
-    cmd.add_argument("--role", choices=("exclusion", "setback", "boundary", "constraint",
-                                        "resource", "infrastructure", "reference"),
-                     help="the layer's role (implies a layer); exclusion and setback are "
-                     "constraint layers for siting checks")
-    cmd.add_argument("--distance-m", type=float, metavar="METRES",
-                     help="setback distance in metres (with --role setback)")
-    cmd.add_argument("--crs", help="the file's CRS when it does not say: EPSG:4490, "
-                     "EPSG:4527, or a Gauss–Krüger zone such as GK39")
-    cmd.add_argument("--coords", choices=("gcj02", "bd09"),
-                     help="coordinates from Amap (GCJ-02) or Baidu (BD-09)")
-    cmd.add_argument("--encoding", help="text encoding when the file does not say "
-                     "(gbk, utf-8); default: .cpg, else detected")
-    cmd.add_argument("--map", action="append", default=[], metavar="FIELD=列名",
-                     help="take a project field from a column: name, type, capacity, energy, "
-                     "status, year, start_year, lon, lat, x, y, owner, notes, precision, "
-                     "plan_id (repeatable)")
+    cmd.add_argument(
+        "--layer",
+        metavar="NAME",
+        help="import as a layer with this name (township: the township boundary layer type)",
+    )
+    cmd.add_argument(
+        "--role",
+        choices=(
+            "exclusion",
+            "setback",
+            "boundary",
+            "constraint",
+            "resource",
+            "infrastructure",
+            "reference",
+        ),
+        help="the layer's role (implies a layer); exclusion and setback are "
+        "constraint layers for siting checks",
+    )
+    cmd.add_argument(
+        "--distance-m",
+        type=float,
+        metavar="METRES",
+        help="setback distance in metres (with --role setback)",
+    )
+    cmd.add_argument(
+        "--crs",
+        help="the file's CRS when it does not say: EPSG:4490, "
+        "EPSG:4527, or a Gauss–Krüger zone such as GK39",
+    )
+    cmd.add_argument(
+        "--coords",
+        choices=("gcj02", "bd09"),
+        help="coordinates from Amap (GCJ-02) or Baidu (BD-09)",
+    )
+    cmd.add_argument(
+        "--encoding",
+        help="text encoding when the file does not say (gbk, utf-8); default: .cpg, else detected",
+    )
+    cmd.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=列名",
+        help="take a project field from a column: name, type, capacity, energy, "
+        "status, year, start_year, lon, lat, x, y, owner, notes, precision, "
+        "plan_id (repeatable)",
+    )
     cmd.add_argument("--plan", help="the plan id the imported projects belong to")
-    cmd.add_argument("--dry-run", action="store_true",
-                     help="check everything and show what would be imported; write nothing")
+    cmd.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check everything and show what would be imported; write nothing",
+    )
     cmd.add_argument("--json", action="store_true", help="print JSON")
 
-    cmd = add_command(subparsers, "layers", cmd_layers,
-                      "list the layer catalogue: predefined layers and the workspace's layers")
+    cmd = add_command(
+        subparsers,
+        "layers",
+        cmd_layers,
+        "list the layer catalogue: predefined layers and the workspace's layers",
+    )
     cmd.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -144,8 +196,9 @@ def _locate_points(args: argparse.Namespace) -> int:
         lon_i = next(lowered.index(h) for h in _LON_HEADERS if h in lowered)
         lat_i = next(lowered.index(h) for h in _LAT_HEADERS if h in lowered)
     except StopIteration:
-        raise InputFileError(f"{path.name}: needs columns lon and lat (or 经度, 纬度); "
-                             f"found {', '.join(header)}") from None
+        raise InputFileError(
+            f"{path.name}: needs columns lon and lat (or 经度, 纬度); found {', '.join(header)}"
+        ) from None
     body = [r for r in rows[1:] if any(c.strip() for c in r)]
     lons, lats, problems = [], [], []
     for n, row in enumerate(body, start=2):
@@ -186,8 +239,11 @@ def _locate_points(args: argparse.Namespace) -> int:
             target.close()
     if args.out:
         outside = sum(1 for r in out_rows if not r[-2])
-        print(f"wrote {len(out_rows)} rows to {args.out}"
-              + (f" ({outside} outside every county)" if outside else ""), file=sys.stderr)
+        print(
+            f"wrote {len(out_rows)} rows to {args.out}"
+            + (f" ({outside} outside every county)" if outside else ""),
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -202,8 +258,10 @@ def cmd_regions(args: argparse.Namespace) -> int:
             exact = [r for r in found if r.name == within]
             if len(exact or found) != 1:
                 names = ", ".join(f"{r.name} {r.code}" for r in found[:10]) or "none"
-                raise NotFoundError(f"--within {within!r} names {len(exact or found)} regions "
-                                    f"({names}); give the code")
+                raise NotFoundError(
+                    f"--within {within!r} names {len(exact or found)} regions "
+                    f"({names}); give the code"
+                )
             within = (exact or found)[0].code
         root = boundaries.region(within)
         regions = [root]
@@ -218,11 +276,17 @@ def cmd_regions(args: argparse.Namespace) -> int:
     if args.level:
         regions = [r for r in regions if r.level == args.level]
     if args.json:
-        print_json([{"code": r.code, "name": r.name, "level": r.level,
-                     "parent_code": r.parent_code} for r in regions])
+        print_json(
+            [
+                {"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parent_code}
+                for r in regions
+            ]
+        )
         return 0
-    print_table([(r.code, r.name, r.level, r.parent_code or "") for r in regions],
-                ["code", "name", "level", "parent"])
+    print_table(
+        [(r.code, r.name, r.level, r.parent_code or "") for r in regions],
+        ["code", "name", "level", "parent"],
+    )
     return 0
 
 
@@ -246,9 +310,17 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     with open_from_args(args) as ws:
         result = import_file(
-            ws, args.path, as_layer=args.layer, role=args.role, crs=args.crs,
-            coords=args.coords, encoding=args.encoding, mapping=_parse_map(args.map),
-            distance_m=args.distance_m, plan_id=args.plan, dry_run=args.dry_run,
+            ws,
+            args.path,
+            as_layer=args.layer,
+            role=args.role,
+            crs=args.crs,
+            coords=args.coords,
+            encoding=args.encoding,
+            mapping=_parse_map(args.map),
+            distance_m=args.distance_m,
+            plan_id=args.plan,
+            dry_run=args.dry_run,
             progress=progress,
         )
     if sys.stderr.isatty() and not args.json:
@@ -259,25 +331,41 @@ def cmd_import(args: argparse.Namespace) -> int:
     verb = "would import" if result.dry_run else "imported"
     if result.mode == "layer" and result.layer is not None:
         layer = result.layer
-        params = ", ".join(f"{k}={v}" for k, v in layer.params.items()
-                           if k in ("constraint", "distance_m", "level", "code_field",
-                                    "name_field"))
-        print(f"{verb} layer {layer.id} ({layer.role}{', ' + params if params else ''}): "
-              f"{result.count} {'raster' if layer.kind == 'raster' else 'features'} from "
-              f"{result.path.name} [{result.format}, CRS {result.crs}"
-              f"{', ' + result.encoding if result.encoding else ''}]")
+        params = ", ".join(
+            f"{k}={v}"
+            for k, v in layer.params.items()
+            if k in ("constraint", "distance_m", "level", "code_field", "name_field")
+        )
+        print(
+            f"{verb} layer {layer.id} ({layer.role}{', ' + params if params else ''}): "
+            f"{result.count} {'raster' if layer.kind == 'raster' else 'features'} from "
+            f"{result.path.name} [{result.format}, CRS {result.crs}"
+            f"{', ' + result.encoding if result.encoding else ''}]"
+        )
     else:
-        print(f"{verb} {result.count} projects from {result.path.name} "
-              f"[{result.format}, CRS {result.crs}]")
+        print(
+            f"{verb} {result.count} projects from {result.path.name} "
+            f"[{result.format}, CRS {result.crs}]"
+        )
         print("columns: " + ", ".join(f"{k}←{v}" for k, v in result.mapping.items()))
         from gis_carbon.model.units import format_number
 
         print_table(
-            [(p.id or "", p.name, p.project_type.name_zh,
-              "" if p.capacity is None else f"{format_number(p.capacity)} "
-              f"{p.project_type.capacity_unit}", p.status.value, p.year or "",
-              p.regions.county or "—", f"{p.lonlat[0]:.5f},{p.lonlat[1]:.5f}")
-             for p in result.projects],
+            [
+                (
+                    p.id or "",
+                    p.name,
+                    p.project_type.name_zh,
+                    ""
+                    if p.capacity is None
+                    else f"{format_number(p.capacity)} {p.project_type.capacity_unit}",
+                    p.status.value,
+                    p.year or "",
+                    p.regions.county or "—",
+                    f"{p.lonlat[0]:.5f},{p.lonlat[1]:.5f}",
+                )
+                for p in result.projects
+            ],
             ["id", "name", "type", "capacity", "status", "year", "county", "lon,lat"],
         )
     for note in result.notes:
@@ -295,11 +383,20 @@ def cmd_layers(args: argparse.Namespace) -> int:
         print_json([e.to_json() for e in entries])
         return 0
     print_table(
-        [(e.id, e.title_zh, e.title_en, e.role, e.kind, e.origin,
-          "" if e.features is None else e.features,
-          e.params.get("constraint", "") + (f" {e.params['distance_m']:g} m"
-                                            if "distance_m" in e.params else ""))
-         for e in entries],
+        [
+            (
+                e.id,
+                e.title_zh,
+                e.title_en,
+                e.role,
+                e.kind,
+                e.origin,
+                "" if e.features is None else e.features,
+                e.params.get("constraint", "")
+                + (f" {e.params['distance_m']:g} m" if "distance_m" in e.params else ""),
+            )
+            for e in entries
+        ],
         ["id", "title", "title_en", "role", "kind", "origin", "features", "constraint"],
     )
     return 0

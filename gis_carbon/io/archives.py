@@ -71,9 +71,8 @@ def inspect_archive(path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> list[
         name = _safe_name(path, decode_zip_name(info.filename, info.flag_bits))
         total += info.file_size
         compressed += info.compress_size
-        if (
-            info.file_size > limits.ratio_floor_bytes
-            and info.file_size > limits.max_ratio * max(info.compress_size, 1)
+        if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(
+            info.compress_size, 1
         ):
             raise InputFileError(
                 f"{path.name}: entry {name!r} inflates {info.file_size / max(info.compress_size, 1):.0f}"
@@ -121,7 +120,9 @@ def extract_archive(path: Path, target: Path, limits: ArchiveLimits = DEFAULT_LI
                             )
                         dst.write(chunk)
             except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
-                raise InputFileError(f"{path.name}: entry {entry.name!r} is unreadable ({exc})") from None
+                raise InputFileError(
+                    f"{path.name}: entry {entry.name!r} is unreadable ({exc})"
+                ) from None
             written.append(out)
     return written
 

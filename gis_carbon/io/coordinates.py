@@ -15,17 +15,25 @@ from gis_carbon.errors import CoordinateError
 
 # Hemisphere words and letters and the sign they give; the axis they imply.
 _HEMISPHERES: dict[str, tuple[int, str]] = {
-    "E": (1, "lon"), "东经": (1, "lon"), "东": (1, "lon"),
-    "W": (-1, "lon"), "西经": (-1, "lon"), "西": (-1, "lon"),
-    "N": (1, "lat"), "北纬": (1, "lat"), "北": (1, "lat"),
-    "S": (-1, "lat"), "南纬": (-1, "lat"), "南": (-1, "lat"),
+    "E": (1, "lon"),
+    "东经": (1, "lon"),
+    "东": (1, "lon"),
+    "W": (-1, "lon"),
+    "西经": (-1, "lon"),
+    "西": (-1, "lon"),
+    "N": (1, "lat"),
+    "北纬": (1, "lat"),
+    "北": (1, "lat"),
+    "S": (-1, "lat"),
+    "南纬": (-1, "lat"),
+    "南": (-1, "lat"),
 }
 _HEMI_PATTERN = "|".join(sorted(map(re.escape, _HEMISPHERES), key=len, reverse=True))
 
 # Degree, minute and second marks in their Unicode and ASCII look-alikes (after NFKC).
 _DEGREE = "°º˚度d"
 _MINUTE = "′'’‘´`分m"
-_SECOND = "″\"”“秒s"
+_SECOND = '″"”“秒s'
 
 _NUMBER = r"\d+(?:\.\d+)?"
 _DMS = re.compile(
@@ -54,8 +62,9 @@ def _hemisphere(pre: str | None, post: str | None, axis: str, text: str) -> int:
     sign, implied = _HEMISPHERES[marks[0].upper() if marks[0].isascii() else marks[0]]
     if implied != axis:
         name = "longitude" if axis == "lon" else "latitude"
-        raise CoordinateError(f"{text!r} is a {'latitude' if implied == 'lat' else 'longitude'}, "
-                              f"not a {name}")
+        raise CoordinateError(
+            f"{text!r} is a {'latitude' if implied == 'lat' else 'longitude'}, not a {name}"
+        )
     return sign
 
 

@@ -99,31 +99,49 @@ def resolve_crs(
                 f"--coords {system} are longitude/latitude; they cannot be combined with "
                 f"--crs {user_crs}"
             )
-        return CrsChoice(system, "--coords", notes=[f"{system.upper()} coordinates converted "
-                                                    "to WGS 84 (iterative inverse)"])
+        return CrsChoice(
+            system,
+            "--coords",
+            notes=[f"{system.upper()} coordinates converted to WGS 84 (iterative inverse)"],
+        )
     if user_crs:
         zone = parse_gk_zone(user_crs)
         if zone is not None:
             from gis_carbon.geo.crs import guess_gk_crs
 
             if sample_easting is None:
-                raise InputFileError(f"{what}: --crs {user_crs} needs coordinates to tell the "
-                                     "zone-prefixed form from the plain one")
+                raise InputFileError(
+                    f"{what}: --crs {user_crs} needs coordinates to tell the "
+                    "zone-prefixed form from the plain one"
+                )
             width, number = zone
             try:
                 crs = guess_gk_crs(sample_easting, width, zone=number)
             except CoordinateError as exc:
                 raise InputFileError(f"{what}: --crs {user_crs}: {exc}") from None
-            return _finish(CrsChoice(crs, "--crs", notes=[
-                f"Gauss–Krüger zone {number} read as {crs} from eastings like "
-                f"{sample_easting:.0f}"]), what)
+            return _finish(
+                CrsChoice(
+                    crs,
+                    "--crs",
+                    notes=[
+                        f"Gauss–Krüger zone {number} read as {crs} from eastings like "
+                        f"{sample_easting:.0f}"
+                    ],
+                ),
+                what,
+            )
         return _finish(CrsChoice(_check_user_crs(user_crs), "--crs"), what)
     if declared:
         return _finish(CrsChoice(declared, "file"), what)
     if assumed_geographic:
-        return CrsChoice("EPSG:4326", "ledger columns", notes=[
-            "经度/纬度 read as WGS 84/CGCS2000 degrees; if they come from Amap or Baidu, "
-            "import with --coords gcj02 or --coords bd09"])
+        return CrsChoice(
+            "EPSG:4326",
+            "ledger columns",
+            notes=[
+                "经度/纬度 read as WGS 84/CGCS2000 degrees; if they come from Amap or Baidu, "
+                "import with --coords gcj02 or --coords bd09"
+            ],
+        )
     hint = ""
     if sample_easting is not None and math.isfinite(sample_easting):
         hint = _projected_hint(sample_easting)

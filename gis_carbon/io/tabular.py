@@ -35,7 +35,16 @@ COLUMN_KEYWORDS: dict[str, tuple[str, ...]] = {
     "capacity": ("装机容量", "装机规模", "建设规模", "容量", "规模", "capacity"),
     "energy": ("储能容量", "储能规模", "energy"),
     "status": ("建设状态", "项目状态", "状态", "进展", "status"),
-    "year": ("投产年份", "投产时间", "并网时间", "并网年份", "投运时间", "建成时间", "年份", "year"),
+    "year": (
+        "投产年份",
+        "投产时间",
+        "并网时间",
+        "并网年份",
+        "投运时间",
+        "建成时间",
+        "年份",
+        "year",
+    ),
     "start_year": ("开工年份", "开工时间", "start_year"),
     "lon": ("经度", "longitude", "lon", "lng"),
     "lat": ("纬度", "latitude", "lat"),
@@ -49,7 +58,9 @@ COLUMN_KEYWORDS: dict[str, tuple[str, ...]] = {
 FIELDS = tuple(COLUMN_KEYWORDS)
 
 # "装机容量(MW)", "装机容量（万千瓦）", "规模/MW": the unit in a header.
-_HEADER_UNIT = re.compile(r"^(?P<base>.*?)\s*(?:[(（\[【](?P<paren>[^)）\]】]+)[)）\]】]|/(?P<slash>[^/]+))\s*$")
+_HEADER_UNIT = re.compile(
+    r"^(?P<base>.*?)\s*(?:[(（\[【](?P<paren>[^)）\]】]+)[)）\]】]|/(?P<slash>[^/]+))\s*$"
+)
 
 
 @dataclass
@@ -124,8 +135,7 @@ def _read_csv(path: Path, encoding: str | None) -> Table:
     lines = [(n, [c.strip() for c in row]) for n, row in lines if any(c.strip() for c in row)]
     if not lines:
         raise InputFileError(f"{path.name}: the file is empty")
-    header_at, header = next(((n, r) for n, r in lines if len({c for c in r if c}) >= 2),
-                             lines[0])
+    header_at, header = next(((n, r) for n, r in lines if len({c for c in r if c}) >= 2), lines[0])
     columns = _unique(header)
     rows = []
     for number, row in lines:
@@ -224,7 +234,9 @@ def detect_mapping(columns: list[str], given: dict[str, str] | None = None) -> d
     mapping: dict[str, str] = {}
     for fld, column in (given or {}).items():
         if fld not in COLUMN_KEYWORDS:
-            raise InputFileError(f"--map {fld}=…: unknown field {fld!r}; fields: {', '.join(FIELDS)}")
+            raise InputFileError(
+                f"--map {fld}=…: unknown field {fld!r}; fields: {', '.join(FIELDS)}"
+            )
         if column not in columns:
             raise InputFileError(
                 f"--map {fld}={column}: no column {column!r}; columns: {', '.join(columns)}"
@@ -243,9 +255,10 @@ def detect_mapping(columns: list[str], given: dict[str, str] | None = None) -> d
                 short = key.isascii() and len(key) <= 3
                 hit = next(
                     (
-                        c for c in columns if c not in taken
-                        and (key in (bases[c], leaves[c]) if exact or short
-                             else key in bases[c])
+                        c
+                        for c in columns
+                        if c not in taken
+                        and (key in (bases[c], leaves[c]) if exact or short else key in bases[c])
                     ),
                     None,
                 )
@@ -276,15 +289,25 @@ def table_records(
 
     name = table.path.name
     labels = [f"row {number}" for number, _ in table.rows]
-    records = [Record(label, {k: plain_value(v) for k, v in values.items()})
-               for label, (_, values) in zip(labels, table.rows, strict=True)]
+    records = [
+        Record(label, {k: plain_value(v) for k, v in values.items()})
+        for label, (_, values) in zip(labels, table.rows, strict=True)
+    ]
     problems: list[str] = []
     notes = list(table.notes)
     geographic = "lon" in mapping and "lat" in mapping
     projected = "x" in mapping and "y" in mapping
     if not geographic and not projected:
-        return ReadResult(table.path, table.path.suffix.upper().lstrip("."), table.columns,
-                          records, problems, None, table.encoding, notes)
+        return ReadResult(
+            table.path,
+            table.path.suffix.upper().lstrip("."),
+            table.columns,
+            records,
+            problems,
+            None,
+            table.encoding,
+            notes,
+        )
     xcol, ycol = (mapping["lon"], mapping["lat"]) if geographic else (mapping["x"], mapping["y"])
     points: list[Any] = [None] * len(records)
     located: list[int] = []
@@ -303,8 +326,14 @@ def table_records(
         points[i] = shapely.Point(x, y)
         located.append(i)
     sample = float(points[located[0]].x) if located else None
-    choice = resolve_crs(what=name, user_crs=crs, coords=coords, declared=None,
-                         sample_easting=sample, assumed_geographic=geographic)
+    choice = resolve_crs(
+        what=name,
+        user_crs=crs,
+        coords=coords,
+        declared=None,
+        sample_easting=sample,
+        assumed_geographic=geographic,
+    )
     if located:
         check_degrees_plausible([float(points[i].x) for i in located[:50]], choice, name)
     converted, geometry_problems, _ = check_and_convert(
@@ -314,8 +343,16 @@ def table_records(
     for i, geometry in zip(located, converted, strict=True):
         records[i].geometry = geometry
     fmt = "XLSX" if table.path.suffix.lower() in (".xlsx", ".xlsm") else "CSV"
-    return ReadResult(table.path, fmt, table.columns, records, problems, choice,
-                      table.encoding, notes + choice.notes)
+    return ReadResult(
+        table.path,
+        fmt,
+        table.columns,
+        records,
+        problems,
+        choice,
+        table.encoding,
+        notes + choice.notes,
+    )
 
 
 def _number(value: Any, column: str) -> float:

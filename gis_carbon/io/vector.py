@@ -43,7 +43,8 @@ _GDAL_CONFIG = {"LIBKML_LAUNDER_FIELD_NAMES": "NO", "OGR_GEOMETRY_ACCEPT_UNCLOSE
 def _find_dataset(folder: Path, archive: Path) -> Path:
     """The one dataset an extracted archive holds (a KMZ's doc.kml comes first)."""
     found = [
-        p for p in sorted(folder.rglob("*"))
+        p
+        for p in sorted(folder.rglob("*"))
         if p.is_file() and p.suffix.lower() in VECTOR_SUFFIXES and "__MACOSX" not in p.parts
     ]
     kml = [p for p in found if p.suffix.lower() == ".kml"]
@@ -53,11 +54,13 @@ def _find_dataset(folder: Path, archive: Path) -> Path:
     if len(found) == 1:
         return found[0]
     if not found:
-        raise InputFileError(f"{archive.name}: the archive holds no shapefile, GeoPackage, "
-                             "GeoJSON, KML or DXF")
+        raise InputFileError(
+            f"{archive.name}: the archive holds no shapefile, GeoPackage, GeoJSON, KML or DXF"
+        )
     names = ", ".join(p.relative_to(folder).as_posix() for p in found[:8])
-    raise InputFileError(f"{archive.name}: the archive holds several datasets ({names}); "
-                         "unzip it and import one")
+    raise InputFileError(
+        f"{archive.name}: the archive holds several datasets ({names}); unzip it and import one"
+    )
 
 
 def read_vector(
@@ -79,17 +82,23 @@ def read_vector(
         try:
             extract_archive(path, folder, limits)
             dataset = _find_dataset(folder, path)
-            result = _read_dataset(dataset, crs=crs, coords=coords, encoding=encoding,
-                                   shown_as=f"{path.name}/{dataset.relative_to(folder).as_posix()}",
-                                   progress=progress)
+            result = _read_dataset(
+                dataset,
+                crs=crs,
+                coords=coords,
+                encoding=encoding,
+                shown_as=f"{path.name}/{dataset.relative_to(folder).as_posix()}",
+                progress=progress,
+            )
         finally:
             remove_tree(folder)
         result.path = path
         return result
     if suffix not in VECTOR_SUFFIXES:
         raise InputFileError(f"{path.name}: unknown vector format {suffix!r}")
-    return _read_dataset(path, crs=crs, coords=coords, encoding=encoding, shown_as=path.name,
-                         progress=progress)
+    return _read_dataset(
+        path, crs=crs, coords=coords, encoding=encoding, shown_as=path.name, progress=progress
+    )
 
 
 def _read_dataset(
@@ -161,8 +170,9 @@ def _read_dataset(
         props = {str(k): plain_value(v) for k, v in zip(columns, row, strict=True)}
         for key, value in props.items():
             if isinstance(value, str) and "\ufffd" in value:
-                problems.append(f"{labels[i]}: field {key} holds U+FFFD (wrong encoding; "
-                                "use --encoding)")
+                problems.append(
+                    f"{labels[i]}: field {key} holds U+FFFD (wrong encoding; use --encoding)"
+                )
         records.append(Record(labels[i], props))
     sample = _first_x(geometries)
     choice: CrsChoice = resolve_crs(
@@ -179,8 +189,14 @@ def _read_dataset(
     if repaired:
         notes.append(f"{repaired} invalid geometries repaired (same dimension)")
     return ReadResult(
-        path=path, format=fmt, columns=[str(c) for c in columns], records=records,
-        problems=problems, crs=choice, encoding=used_encoding, notes=notes + choice.notes,
+        path=path,
+        format=fmt,
+        columns=[str(c) for c in columns],
+        records=records,
+        problems=problems,
+        crs=choice,
+        encoding=used_encoding,
+        notes=notes + choice.notes,
     )
 
 
@@ -193,8 +209,9 @@ def _dxf_encoding(path: Path, declared: str | None) -> str:
     if declared:
         codec = normalise_encoding(declared)
         if codec not in _GDAL_CODEC:
-            raise InputFileError(f"{path.name}: --encoding {declared} is not supported for DXF "
-                                 "(utf-8 or gbk)")
+            raise InputFileError(
+                f"{path.name}: --encoding {declared} is not supported for DXF (utf-8 or gbk)"
+            )
         return codec
     with path.open("rb") as handle:
         sample = handle.read(32 * 1024 * 1024)

@@ -100,9 +100,7 @@ class AddProject(Command):
 class EditProject(Command):
     """Typed changes (keys as in services.ProjectInput) to one project."""
 
-    def __init__(
-        self, store: ProjectStore, before: Project, changes: Mapping[str, Any]
-    ) -> None:
+    def __init__(self, store: ProjectStore, before: Project, changes: Mapping[str, Any]) -> None:
         if before.id is None:
             raise ValidationError("cannot edit a project that has no id", "id", None)
         self.store = store

@@ -54,18 +54,24 @@ class Viewport:
 
     def __post_init__(self) -> None:
         if not (self.resolution > 0 and math.isfinite(self.resolution)):
-            raise ValidationError(f"resolution must be > 0; got {self.resolution}",
-                                  "resolution", self.resolution)
+            raise ValidationError(
+                f"resolution must be > 0; got {self.resolution}", "resolution", self.resolution
+            )
         if self.width <= 0 or self.height <= 0:
-            raise ValidationError(f"view size must be positive; got {self.width}×{self.height}",
-                                  "size", (self.width, self.height))
+            raise ValidationError(
+                f"view size must be positive; got {self.width}×{self.height}",
+                "size",
+                (self.width, self.height),
+            )
 
     # ---------------------------------------------------------------- transforms
     @property
     def origin(self) -> tuple[float, float]:
         """World coordinates of the top-left pixel corner."""
-        return (self.center_x - self.width / 2 * self.resolution,
-                self.center_y + self.height / 2 * self.resolution)
+        return (
+            self.center_x - self.width / 2 * self.resolution,
+            self.center_y + self.height / 2 * self.resolution,
+        )
 
     def world_to_screen(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[Any, Any]:
         ox, oy = self.origin
@@ -97,8 +103,11 @@ class Viewport:
 
     def panned(self, dx_px: float, dy_px: float) -> Viewport:
         """Move the content by (dx, dy) pixels, as a drag does."""
-        return replace(self, center_x=self.center_x - dx_px * self.resolution,
-                       center_y=self.center_y + dy_px * self.resolution)
+        return replace(
+            self,
+            center_x=self.center_x - dx_px * self.resolution,
+            center_y=self.center_y + dy_px * self.resolution,
+        )
 
     def zoomed(self, factor: float, anchor: tuple[float, float] | None = None) -> Viewport:
         """Zoom in by `factor` (> 1 zooms in) keeping the world point under `anchor` fixed."""
@@ -110,9 +119,12 @@ class Viewport:
         ax, ay = self.screen_to_world(*anchor)
         ax, ay = float(ax), float(ay)
         scale = resolution / self.resolution
-        return replace(self, resolution=resolution,
-                       center_x=ax + (self.center_x - ax) * scale,
-                       center_y=ay + (self.center_y - ay) * scale)
+        return replace(
+            self,
+            resolution=resolution,
+            center_x=ax + (self.center_x - ax) * scale,
+            center_y=ay + (self.center_y - ay) * scale,
+        )
 
     def fitted(self, bounds: tuple[float, float, float, float], margin: float = 0.05) -> Viewport:
         """The view showing world `bounds` (minx, miny, maxx, maxy) with a margin."""
@@ -122,11 +134,13 @@ class Viewport:
         span_x = max(maxx - minx, 200.0) * (1 + 2 * margin)
         span_y = max(maxy - miny, 200.0) * (1 + 2 * margin)
         resolution = max(span_x / self.width, span_y / self.height)
-        return replace(self, center_x=(minx + maxx) / 2, center_y=(miny + maxy) / 2,
-                       resolution=resolution)
+        return replace(
+            self, center_x=(minx + maxx) / 2, center_y=(miny + maxy) / 2, resolution=resolution
+        )
 
-    def fitted_lonlat(self, bounds: tuple[float, float, float, float],
-                      margin: float = 0.05) -> Viewport:
+    def fitted_lonlat(
+        self, bounds: tuple[float, float, float, float], margin: float = 0.05
+    ) -> Viewport:
         minx, miny = lonlat_to_world(bounds[0], bounds[1])
         maxx, maxy = lonlat_to_world(bounds[2], bounds[3])
         return self.fitted((float(minx), float(miny), float(maxx), float(maxy)), margin)
@@ -141,10 +155,10 @@ def scale_bar(view: Viewport, max_pixels: float = 160.0) -> tuple[float, float, 
     """A round ground length that fits in `max_pixels`: (metres, pixels, label)."""
     ground = view.ground_resolution() * max_pixels
     exponent = math.floor(math.log10(ground))
-    metres = 10.0 ** exponent
+    metres = 10.0**exponent
     for step in (5.0, 2.0, 1.0):
-        if step * 10.0 ** exponent <= ground:
-            metres = step * 10.0 ** exponent
+        if step * 10.0**exponent <= ground:
+            metres = step * 10.0**exponent
             break
     pixels = metres / view.ground_resolution()
     label = f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
@@ -166,11 +180,13 @@ class LayerState:
 
     def __post_init__(self) -> None:
         if self.kind not in LAYER_KINDS:
-            raise ValidationError(f"layer kind {self.kind!r} is not one of {LAYER_KINDS}",
-                                  "kind", self.kind)
+            raise ValidationError(
+                f"layer kind {self.kind!r} is not one of {LAYER_KINDS}", "kind", self.kind
+            )
         if not 0.0 <= self.opacity <= 1.0:
-            raise ValidationError(f"opacity must be 0…1; got {self.opacity}", "opacity",
-                                  self.opacity)
+            raise ValidationError(
+                f"opacity must be 0…1; got {self.opacity}", "opacity", self.opacity
+            )
 
     def title(self, lang: str = "zh") -> str:
         return self.title_zh if lang == "zh" or not self.title_en else self.title_en

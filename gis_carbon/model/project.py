@@ -86,8 +86,10 @@ class Project:
     @property
     def lonlat(self) -> tuple[float, float]:
         """A representative point: the point itself, or a point inside a line or polygon."""
-        point = self.geometry if self.geometry.geom_type == "Point" else (
-            self.geometry.representative_point()
+        point = (
+            self.geometry
+            if self.geometry.geom_type == "Point"
+            else (self.geometry.representative_point())
         )
         return (point.x, point.y)
 
@@ -123,9 +125,7 @@ def validate_project(project: Project, *, check_geometry: bool = True) -> Projec
             )
     for name in ("year", "start_year"):
         year = getattr(project, name)
-        if year is not None and not (
-            isinstance(year, int) and YEAR_MIN <= year <= YEAR_MAX
-        ):
+        if year is not None and not (isinstance(year, int) and YEAR_MIN <= year <= YEAR_MAX):
             raise ValidationError(
                 f"{name} must be a year between {YEAR_MIN} and {YEAR_MAX}; got {year!r}",
                 name,
@@ -155,7 +155,8 @@ def _validate_geometry(geometry: BaseGeometry, ptype: ProjectType) -> None:
             raise ValidationError(f"coordinate {value!r} is not a finite number", "geometry", value)
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise ValidationError(
-            f"coordinates {geometry.bounds} are not WGS 84 longitude/latitude", "geometry",
+            f"coordinates {geometry.bounds} are not WGS 84 longitude/latitude",
+            "geometry",
             geometry.bounds,
         )
     if not geometry.is_valid:
@@ -178,8 +179,10 @@ def validate_geometries(projects: list[Project]) -> None:
     bounds = shapely.bounds(geoms)
     in_range = (
         np.isfinite(bounds).all(axis=1)
-        & (bounds[:, 0] >= -180) & (bounds[:, 2] <= 180)
-        & (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90)
+        & (bounds[:, 0] >= -180)
+        & (bounds[:, 2] <= 180)
+        & (bounds[:, 1] >= -90)
+        & (bounds[:, 3] <= 90)
     )
     is_point = shapely.get_type_id(geoms) == 0
     valid = is_point | shapely.is_valid(geoms)

@@ -111,8 +111,9 @@ def _file_kind(path: Path) -> str:
     if suffix in VECTOR_SUFFIXES or suffix in ARCHIVE_SUFFIXES:
         return "vector"
     known = sorted({*RASTER_SUFFIXES, *TABLE_SUFFIXES, *VECTOR_SUFFIXES, *ARCHIVE_SUFFIXES})
-    raise InputFileError(f"{path.name}: cannot import {suffix or 'files without a suffix'}; "
-                         f"known: {' '.join(known)}")
+    raise InputFileError(
+        f"{path.name}: cannot import {suffix or 'files without a suffix'}; known: {' '.join(known)}"
+    )
 
 
 def _role(role: str | None, distance_m: float | None, default: str) -> tuple[str, dict[str, Any]]:
@@ -169,15 +170,25 @@ def import_file(
         raise InputFileError(f"{path}: no such file")
     kind = _file_kind(path)
     if kind == "raster":
-        return _import_raster(ws, path, as_layer or path.stem, role, crs, distance_m, dry_run,
-                              report, raster_budget_bytes)
+        return _import_raster(
+            ws,
+            path,
+            as_layer or path.stem,
+            role,
+            crs,
+            distance_m,
+            dry_run,
+            report,
+            raster_budget_bytes,
+        )
     if role is not None and as_layer is None:
         as_layer = path.stem
     definition = find_definition(as_layer) if as_layer else None
     report(0.0, f"reading {path.name}")
     given = dict(mapping or {})
-    read, used_mapping = _read(path, kind, crs, coords, encoding, given, as_layer, definition,
-                               report)
+    read, used_mapping = _read(
+        path, kind, crs, coords, encoding, given, as_layer, definition, report
+    )
     report(0.5, "checking rows")
     if as_layer is not None:
         return _as_layer(ws, read, as_layer, definition, role, distance_m, given, dry_run, report)
@@ -207,8 +218,9 @@ def _read(
             project_given = {k: v for k, v in given.items() if k in location_fields}
         used = detect_mapping(table.columns, project_given)
         return table_records(table, used, crs=crs, coords=coords), used
-    read = read_vector(path, crs=crs, coords=coords, encoding=encoding,
-                       progress=lambda m: report(0.2, m))
+    read = read_vector(
+        path, crs=crs, coords=coords, encoding=encoding, progress=lambda m: report(0.2, m)
+    )
     if as_layer is not None:
         return read, {}
     return read, detect_mapping(read.columns, project_given)
@@ -225,14 +237,17 @@ def _layer_id(name: str) -> str:
     return text
 
 
-def _township_fields(read: ReadResult, definition: LayerDefinition,
-                     given: dict[str, str]) -> dict[str, str]:
+def _township_fields(
+    read: ReadResult, definition: LayerDefinition, given: dict[str, str]
+) -> dict[str, str]:
     found: dict[str, str] = {}
     for key, candidates_key in (("code", "code_fields"), ("name", "name_fields")):
         if key in given:
             if given[key] not in read.columns:
-                raise InputFileError(f"--map {key}={given[key]}: no field {given[key]!r}; "
-                                     f"fields: {', '.join(read.columns)}")
+                raise InputFileError(
+                    f"--map {key}={given[key]}: no field {given[key]!r}; "
+                    f"fields: {', '.join(read.columns)}"
+                )
             found[key] = given[key]
             continue
         candidates = [str(c) for c in definition.params.get(candidates_key, [])]
@@ -271,8 +286,9 @@ def _as_layer(
     title_zh, title_en, default_role = name, "", "reference"
     if definition is not None:
         if not definition.user_import:
-            raise InputFileError(f"--layer {name}: {definition.title_zh} is a predefined layer; "
-                                 "choose another name")
+            raise InputFileError(
+                f"--layer {name}: {definition.title_zh} is a predefined layer; choose another name"
+            )
         title_zh, title_en, default_role = definition.title_zh, definition.title_en, definition.role
         style = dict(definition.style)
         params = {k: v for k, v in definition.params.items() if not k.endswith("_fields")}
@@ -282,17 +298,33 @@ def _as_layer(
     stored_role, role_params = _role(role, distance_m, default_role)
     params.update(role_params)
     if any(layer.id == layer_id for layer in ws.layers()):
-        raise InputFileError(f"the workspace has a layer {layer_id!r} already; choose another "
-                             "--layer name (or delete the old one)")
+        raise InputFileError(
+            f"the workspace has a layer {layer_id!r} already; choose another "
+            "--layer name (or delete the old one)"
+        )
     layer_record = LayerRecord(
-        id=layer_id, title_zh=title_zh, title_en=title_en, role=stored_role, kind="vector",
-        source=read.path.name, crs=read.crs.label if read.crs else "EPSG:4326", style=style,
+        id=layer_id,
+        title_zh=title_zh,
+        title_en=title_en,
+        role=stored_role,
+        kind="vector",
+        source=read.path.name,
+        crs=read.crs.label if read.crs else "EPSG:4326",
+        style=style,
         params=params,
     )
     features = [(r.geometry, r.properties) for r in read.records]
-    result = ImportResult(read.path, "layer", dry_run, read.format,
-                          read.crs.label if read.crs else None, read.encoding, len(features),
-                          layer=layer_record, notes=list(read.notes))
+    result = ImportResult(
+        read.path,
+        "layer",
+        dry_run,
+        read.format,
+        read.crs.label if read.crs else None,
+        read.encoding,
+        len(features),
+        layer=layer_record,
+        notes=list(read.notes),
+    )
     report(0.8, f"writing {len(features)} features")
     if dry_run:
         return result
@@ -323,16 +355,39 @@ def _import_raster(
     stored_role, params = _role(role, distance_m, "reference")
     layer_id = _layer_id(name)
     if any(layer.id == layer_id for layer in ws.layers()):
-        raise InputFileError(f"the workspace has a layer {layer_id!r} already; choose another "
-                             "--layer name")
+        raise InputFileError(
+            f"the workspace has a layer {layer_id!r} already; choose another --layer name"
+        )
     folder = ws.path.with_name(ws.path.name + ".layers")
     target = folder / f"{layer_id}.tif"
-    params.update(width=info.size.width, height=info.size.height, bands=info.count,
-                  dtype=info.dtype, bounds=list(info.bounds))
-    record = LayerRecord(id=layer_id, title_zh=name, role=stored_role, kind="raster",
-                         source=path.name, crs=choice.label, params=params, path=str(target))
-    result = ImportResult(path, "layer", dry_run, "GTiff", choice.label, None, 1, layer=record,
-                          notes=list(choice.notes))
+    params.update(
+        width=info.size.width,
+        height=info.size.height,
+        bands=info.count,
+        dtype=info.dtype,
+        bounds=list(info.bounds),
+    )
+    record = LayerRecord(
+        id=layer_id,
+        title_zh=name,
+        role=stored_role,
+        kind="raster",
+        source=path.name,
+        crs=choice.label,
+        params=params,
+        path=str(target),
+    )
+    result = ImportResult(
+        path,
+        "layer",
+        dry_run,
+        "GTiff",
+        choice.label,
+        None,
+        1,
+        layer=record,
+        notes=list(choice.notes),
+    )
     if dry_run:
         return result
     if target.exists():
@@ -382,7 +437,10 @@ def _capacity_text(value: Any, header_unit: str | None, column: str) -> str | No
         if header_unit is None:
             raise ValidationError(
                 f"{column} {text!r} has no unit; write it in the cell (100 MW) or the header "
-                f"({column}(MW))", "capacity", value)
+                f"({column}(MW))",
+                "capacity",
+                value,
+            )
         return f"{text} {header_unit}"
     if header_unit is not None and re.fullmatch(r"[-+]?\d[\d,.]*", text):
         return f"{text} {header_unit}"  # "12,5" under 装机容量(MW): the parser names it
@@ -405,16 +463,19 @@ def _as_projects(
     name = read.path.name
     missing = [f for f, zh in (("name", "项目名称"), ("type", "类型")) if f not in mapping]
     if missing:
-        wanted = ", ".join(f"{f} ({zh})" for f, zh in (("name", "项目名称"), ("type", "类型"))
-                           if f in missing)
+        wanted = ", ".join(
+            f"{f} ({zh})" for f, zh in (("name", "项目名称"), ("type", "类型")) if f in missing
+        )
         raise InputFileError(
             f"{name}: no column for {wanted} among {', '.join(read.columns)}; map it with "
             f"--map {missing[0]}=列名, or import the file as a layer with --layer NAME"
         )
     is_table = read.format in ("XLSX", "CSV")
     if is_table and not ({"lon", "lat"} <= mapping.keys() or {"x", "y"} <= mapping.keys()):
-        raise InputFileError(f"{name}: no coordinate columns (经度/纬度 or X/Y) among "
-                             f"{', '.join(read.columns)}; map them with --map lon=列名 lat=列名")
+        raise InputFileError(
+            f"{name}: no coordinate columns (经度/纬度 or X/Y) among "
+            f"{', '.join(read.columns)}; map them with --map lon=列名 lat=列名"
+        )
     problems = list(read.problems)
     failed = {p.split(":", 1)[0] for p in problems}
     notes = list(read.notes)
@@ -445,8 +506,9 @@ def _as_projects(
                 name=str(get("name") or "").strip(),
                 type=str(get("type") or "").strip(),
                 status=str(status),
-                capacity=_capacity_text(get("capacity"), capacity_unit,
-                                        mapping.get("capacity", "capacity")),
+                capacity=_capacity_text(
+                    get("capacity"), capacity_unit, mapping.get("capacity", "capacity")
+                ),
                 energy=_capacity_text(get("energy"), energy_unit, mapping.get("energy", "energy")),
                 year=_year_text(get("year")),
                 start_year=_year_text(get("start_year")),
@@ -455,8 +517,9 @@ def _as_projects(
                 notes=str(get("notes") or ""),
                 precision=str(get("precision") or "exact"),
                 plan_id=str(get("plan_id")) if get("plan_id") else plan_id,
-                attributes={k: v for k, v in props.items()
-                            if k not in used_columns and v is not None},
+                attributes={
+                    k: v for k, v in props.items() if k not in used_columns and v is not None
+                },
             )
             if not data.type:
                 raise ValidationError("type (类型) is empty", "type", None)
@@ -478,9 +541,19 @@ def _as_projects(
         notes.append(f"{defaulted_status} rows without a status stored as {DEFAULT_STATUS} (规划)")
     if outside:
         notes.append(f"outside every county: {', '.join(outside[:20])}")
-    result = ImportResult(read.path, "projects", dry_run, read.format,
-                          read.crs.label if read.crs else None, read.encoding, len(located),
-                          projects=located, mapping=dict(mapping), notes=notes, outside=outside)
+    result = ImportResult(
+        read.path,
+        "projects",
+        dry_run,
+        read.format,
+        read.crs.label if read.crs else None,
+        read.encoding,
+        len(located),
+        projects=located,
+        mapping=dict(mapping),
+        notes=notes,
+        outside=outside,
+    )
     if dry_run:
         return result
     report(0.9, f"writing {len(located)} projects")

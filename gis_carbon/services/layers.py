@@ -71,25 +71,37 @@ def load_definition(path: Path) -> LayerDefinition:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"{path.name}: not a valid layer definition: {exc}", "file",
-                              path.name) from None
+        raise ValidationError(
+            f"{path.name}: not a valid layer definition: {exc}", "file", path.name
+        ) from None
     missing = [k for k in _REQUIRED if k not in data]
     if missing:
         raise ValidationError(f"{path.name}: missing {', '.join(missing)}", "file", path.name)
     if data["role"] not in ROLES:
-        raise ValidationError(f"{path.name}: role {data['role']!r} is not one of "
-                              f"{', '.join(ROLES)}", "role", data["role"])
+        raise ValidationError(
+            f"{path.name}: role {data['role']!r} is not one of {', '.join(ROLES)}",
+            "role",
+            data["role"],
+        )
     kind = data.get("kind", "vector")
     if kind not in KINDS:
         raise ValidationError(f"{path.name}: kind {kind!r} is not vector or raster", "kind", kind)
     if path.stem != data["id"]:
-        raise ValidationError(f"{path.name}: id {data['id']!r} differs from the file name",
-                              "id", data["id"])
+        raise ValidationError(
+            f"{path.name}: id {data['id']!r} differs from the file name", "id", data["id"]
+        )
     return LayerDefinition(
-        id=str(data["id"]), title_zh=str(data["title_zh"]), title_en=str(data["title_en"]),
-        role=data["role"], source=str(data["source"]), crs=str(data["crs"]),
-        style=dict(data["style"]), params=dict(data.get("params", {})), kind=kind,
-        order=int(data.get("order", 100)), user_import=bool(data.get("user_import", False)),
+        id=str(data["id"]),
+        title_zh=str(data["title_zh"]),
+        title_en=str(data["title_en"]),
+        role=data["role"],
+        source=str(data["source"]),
+        crs=str(data["crs"]),
+        style=dict(data["style"]),
+        params=dict(data.get("params", {})),
+        kind=kind,
+        order=int(data.get("order", 100)),
+        user_import=bool(data.get("user_import", False)),
         file=path.name,
     )
 
@@ -122,7 +134,9 @@ def _feature_count(ws: Workspace, layer_id: str) -> int:
     return int(row[0])
 
 
-def layer_catalogue(ws: Workspace | None = None, folder: Path | None = None) -> list[CatalogueEntry]:
+def layer_catalogue(
+    ws: Workspace | None = None, folder: Path | None = None
+) -> list[CatalogueEntry]:
     """Predefined layers, then the workspace's own (imported, constraint…) layers.
 
     An importable type (township) whose data the workspace holds is listed once, as the
@@ -133,18 +147,37 @@ def layer_catalogue(ws: Workspace | None = None, folder: Path | None = None) -> 
     for d in layer_definitions(folder):
         if d.user_import and d.id in stored_ids:
             continue
-        entries.append(CatalogueEntry(
-            d.id, d.title_zh, d.title_en, d.role, d.kind,
-            "importable" if d.user_import else "predefined", d.source, d.crs, dict(d.style),
-            dict(d.params),
-        ))
+        entries.append(
+            CatalogueEntry(
+                d.id,
+                d.title_zh,
+                d.title_en,
+                d.role,
+                d.kind,
+                "importable" if d.user_import else "predefined",
+                d.source,
+                d.crs,
+                dict(d.style),
+                dict(d.params),
+            )
+        )
     for layer in stored:
-        entries.append(CatalogueEntry(
-            layer.id, layer.title_zh, layer.title_en, layer.role, layer.kind, "workspace",
-            layer.source, layer.crs, dict(layer.style), dict(layer.params),
-            _feature_count(ws, layer.id) if ws is not None and layer.kind == "vector" else None,
-            layer.path,
-        ))
+        entries.append(
+            CatalogueEntry(
+                layer.id,
+                layer.title_zh,
+                layer.title_en,
+                layer.role,
+                layer.kind,
+                "workspace",
+                layer.source,
+                layer.crs,
+                dict(layer.style),
+                dict(layer.params),
+                _feature_count(ws, layer.id) if ws is not None and layer.kind == "vector" else None,
+                layer.path,
+            )
+        )
     return entries
 
 

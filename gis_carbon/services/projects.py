@@ -61,7 +61,9 @@ def _parse_year(value: int | str | None, name: str) -> int | None:
     try:
         return int(str(value).strip())
     except ValueError:
-        raise ValidationError(f"{name} must be a year like 2025; got {value!r}", name, value) from None
+        raise ValidationError(
+            f"{name} must be a year like 2025; got {value!r}", name, value
+        ) from None
 
 
 def _parse_coordinate(value: float | str, name: str) -> float:
@@ -174,7 +176,10 @@ def edit_project(
 
 
 def delete_project(
-    ws: Workspace, project_id: int, *, expected_version: int | None = None,
+    ws: Workspace,
+    project_id: int,
+    *,
+    expected_version: int | None = None,
     author: str | None = None,
 ) -> Project:
     return ws.delete_project(project_id, version=expected_version, author=author)

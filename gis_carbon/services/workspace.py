@@ -50,7 +50,9 @@ def seed_location(record: dict[str, Any]) -> tuple[float, float, Precision, str]
             from gis_carbon.geo.chinese_coords import gcj02_to_wgs84
 
             lon, lat = (float(v) for v in gcj02_to_wgs84(lon, lat))
-        note = f"location: gazetteer row {row['name_zh']!r} ({row['source_crs'] or 'unknown datum'})"
+        note = (
+            f"location: gazetteer row {row['name_zh']!r} ({row['source_crs'] or 'unknown datum'})"
+        )
         return lon, lat, Precision(row["precision"] or "town"), note
     from gis_carbon.geo.boundaries import representative_point
 
@@ -63,7 +65,9 @@ def seed_projects() -> list[Project]:
     for record in seed_project_records():
         ptype = project_type(record["type"])
         lon, lat, where_precision, where_note = seed_location(record)
-        notes = "; ".join(n for n in (record.get("note"), record.get("source_note"), where_note) if n)
+        notes = "; ".join(
+            n for n in (record.get("note"), record.get("source_note"), where_note) if n
+        )
         attributes = dict(record.get("attributes") or {})
         attributes["seed_id"] = record["id"]
         if record.get("town"):
@@ -79,9 +83,8 @@ def seed_projects() -> list[Project]:
             precision=where_precision,
             attributes=attributes,
             plan_id=record["plan_id"],
-            source=f"plan:{record['source_file']}" + (
-                f" {record['section']}" if record.get("section") else ""
-            ),
+            source=f"plan:{record['source_file']}"
+            + (f" {record['section']}" if record.get("section") else ""),
             quote=record["quote"],
             notes=notes,
         )

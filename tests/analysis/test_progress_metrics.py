@@ -372,8 +372,7 @@ def test_milestone_by_name_status_and_year(ws) -> None:  # type: ignore[no-untyp
     assert evaluate_target(ws, "line", policy="operating", now_year=NOW).current == 0.0
     scheduled = evaluate_target(ws, "line", policy="pipeline", now_year=2024)
     # Scheduled in the pipeline: on track, but not shown as done.
-    assert (scheduled.current, scheduled.percent, scheduled.verdict) == (
-        0.0, 0.0, Verdict.ON_TRACK)
+    assert (scheduled.current, scheduled.percent, scheduled.verdict) == (0.0, 0.0, Verdict.ON_TRACK)
     late = evaluate_target(ws, "line", policy="pipeline", now_year=2026)
     assert late.verdict is Verdict.BEHIND  # due 2025, still under construction in 2026
     line = ws.get_project(ids_by_name(ws)["货运专线"])

@@ -10,8 +10,16 @@ import pytest
 
 from gis_carbon.cli import build_parser, main
 
-GENERATION = {"pv_fishery", "pv_ground", "pv_rooftop", "wind", "wind_distributed", "biomass",
-              "waste_to_energy", "geothermal"}
+GENERATION = {
+    "pv_fishery",
+    "pv_ground",
+    "pv_rooftop",
+    "wind",
+    "wind_distributed",
+    "biomass",
+    "waste_to_energy",
+    "geothermal",
+}
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
@@ -40,8 +48,11 @@ def test_jinshi_pv_target_for_2030_is_420_mw(
     seeded_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     targets = run_json(capsys, "--workspace", str(seeded_path), "targets", "--plan", "津市市")
-    pv_2030 = [t for t in targets if t["metric"] == "capacity_sum" and t["year"] == 2030
-               and "pv_fishery" in t["scope"]]
+    pv_2030 = [
+        t
+        for t in targets
+        if t["metric"] == "capacity_sum" and t["year"] == 2030 and "pv_fishery" in t["scope"]
+    ]
     assert [(t["value"], t["unit"]) for t in pv_2030] == [(420.0, "MW")]
     assert "42" in pv_2030[0]["quote"]
 
@@ -69,8 +80,23 @@ def test_add_project_then_history_shows_the_change(
 ) -> None:
     ws = ["--workspace", str(seeded_path)]
     added = run_json(
-        capsys, *ws, "add-project", "--name", "测试风电场", "--type", "风电", "--capacity",
-        "30万千瓦", "--status", "规划", "--year", "2025", "--lon", "116.84", "--lat", "38.81",
+        capsys,
+        *ws,
+        "add-project",
+        "--name",
+        "测试风电场",
+        "--type",
+        "风电",
+        "--capacity",
+        "30万千瓦",
+        "--status",
+        "规划",
+        "--year",
+        "2025",
+        "--lon",
+        "116.84",
+        "--lat",
+        "38.81",
     )
     assert (added["capacity"], added["type"], added["county"]) == (300.0, "wind", "120118")
     assert main([*ws, "edit-project", str(added["id"]), "--status", "在建"]) == 0
@@ -86,8 +112,23 @@ def test_a_capacity_of_12_comma_5_is_refused_and_nothing_changes(
     seeded_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = digest(seeded_path)
-    code = main(["--workspace", str(seeded_path), "add-project", "--name", "坏数据", "--type",
-                 "wind", "--capacity", "12,5 MW", "--lon", "116.84", "--lat", "38.81"])
+    code = main(
+        [
+            "--workspace",
+            str(seeded_path),
+            "add-project",
+            "--name",
+            "坏数据",
+            "--type",
+            "wind",
+            "--capacity",
+            "12,5 MW",
+            "--lon",
+            "116.84",
+            "--lat",
+            "38.81",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert '"12,5 MW"' in err and "12.5" in err
@@ -109,8 +150,20 @@ def test_bad_input_names_the_value_and_leaves_the_workspace_unchanged(
     seeded_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
     before = digest(seeded_path)
-    code = main(["--workspace", str(seeded_path), "add-project", "--name", "x", *args,
-                 "--lon", "116.84", "--lat", "38.81"])
+    code = main(
+        [
+            "--workspace",
+            str(seeded_path),
+            "add-project",
+            "--name",
+            "x",
+            *args,
+            "--lon",
+            "116.84",
+            "--lat",
+            "38.81",
+        ]
+    )
     assert code == 2
     assert message in capsys.readouterr().err
     assert digest(seeded_path) == before
@@ -125,10 +178,24 @@ def test_a_stale_edit_is_refused_from_the_command_line(
     assert "version 2" in capsys.readouterr().err
 
 
-def test_storage_takes_power_and_energy(seeded_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_storage_takes_power_and_energy(
+    seeded_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     added = run_json(
-        capsys, "--workspace", str(seeded_path), "add-project", "--name", "共享储能", "--type",
-        "storage", "--capacity", "100MW/200MWh", "--lon", "116.84", "--lat", "38.81",
+        capsys,
+        "--workspace",
+        str(seeded_path),
+        "add-project",
+        "--name",
+        "共享储能",
+        "--type",
+        "storage",
+        "--capacity",
+        "100MW/200MWh",
+        "--lon",
+        "116.84",
+        "--lat",
+        "38.81",
     )
     assert (added["capacity"], added["energy"], added["energy_unit"]) == (100.0, 200.0, "MWh")
 
@@ -140,8 +207,15 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     listing = capsys.readouterr().out
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    assert {"plans", "targets", "projects", "add-project", "edit-project", "delete-project",
-            "history"} <= set(commands)
+    assert {
+        "plans",
+        "targets",
+        "projects",
+        "add-project",
+        "edit-project",
+        "delete-project",
+        "history",
+    } <= set(commands)
     for name, sub in commands.items():
         assert sub.description, f"{name} has no help"
         with pytest.raises(SystemExit) as exit_info:

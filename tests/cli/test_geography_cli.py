@@ -34,9 +34,22 @@ def run(capsys: pytest.CaptureFixture[str], workspace: Path, *args: str) -> tupl
 def test_locate_tianjin_west_station_as_a_user_runs_it(seeded_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
-        [sys.executable, "-m", "gis_carbon.cli", "--workspace", str(seeded_path), "locate",
-         "117.16111", "39.15722", "--json"],
-        capture_output=True, text=True, env=env, cwd=REPO, check=True,
+        [
+            sys.executable,
+            "-m",
+            "gis_carbon.cli",
+            "--workspace",
+            str(seeded_path),
+            "locate",
+            "117.16111",
+            "39.15722",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        check=True,
     )
     data = json.loads(done.stdout)
     assert data["province"] == {"code": "120000", "name": "天津市"}
@@ -44,14 +57,17 @@ def test_locate_tianjin_west_station_as_a_user_runs_it(seeded_path: Path) -> Non
     assert [r["code"] for r in data["chain"]] == ["120000", "120106"]
 
 
-def test_locate_accepts_dms_and_gcj02(seeded_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_locate_accepts_dms_and_gcj02(
+    seeded_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from gis_carbon.geo.chinese_coords import wgs84_to_gcj02
 
     code, out, _ = run(capsys, seeded_path, "locate", "117°09′40″E", "39°09′26″N")
     assert code == 0 and out.strip() == "天津市 (120000) > 红桥区 (120106)"
     glon, glat = wgs84_to_gcj02(*HONGQIAO)
-    code, out, _ = run(capsys, seeded_path, "locate", repr(glon), repr(glat), "--coords",
-                       "gcj02", "--json")
+    code, out, _ = run(
+        capsys, seeded_path, "locate", repr(glon), repr(glat), "--coords", "gcj02", "--json"
+    )
     data = json.loads(out)
     assert (data["lon"], data["lat"]) == pytest.approx(HONGQIAO, abs=1e-7)
     assert data["county"]["code"] == "120106"
@@ -72,19 +88,27 @@ def test_locate_points_csv_agrees_with_a_spatial_join(
     with points.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", "lon", "lat"])
-        writer.writerows([(i, f"{x:.6f}", f"{y:.6f}") for i, (x, y) in enumerate(zip(lons, lats, strict=True))])
+        writer.writerows(
+            [(i, f"{x:.6f}", f"{y:.6f}") for i, (x, y) in enumerate(zip(lons, lats, strict=True))]
+        )
     out_path = tmp_path / "chains.csv"
-    code, _, err = run(capsys, seeded_path, "locate", "--points", str(points), "--out",
-                       str(out_path))
+    code, _, err = run(
+        capsys, seeded_path, "locate", "--points", str(points), "--out", str(out_path)
+    )
     assert code == 0 and "wrote 300 rows" in err
     with out_path.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 300 and rows[0]["id"] == "0"
     # independently: geopandas' spatial join of the same points with the county layer
-    frame = gpd.GeoDataFrame(geometry=gpd.points_from_xy(
-        [float(r["lon"]) for r in rows], [float(r["lat"]) for r in rows]), crs="EPSG:4326")
-    joined = gpd.sjoin(frame, boundaries("county")[["code", "geometry"]], how="left",
-                       predicate="within")
+    frame = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(
+            [float(r["lon"]) for r in rows], [float(r["lat"]) for r in rows]
+        ),
+        crs="EPSG:4326",
+    )
+    joined = gpd.sjoin(
+        frame, boundaries("county")[["code", "geometry"]], how="left", predicate="within"
+    )
     expected = joined.groupby(level=0)["code"].first().fillna("").tolist()
     assert [r["county"] for r in rows] == expected
     assert sum(r["county"].startswith("12") for r in rows) > 150
@@ -93,8 +117,9 @@ def test_locate_points_csv_agrees_with_a_spatial_join(
 
 
 def test_regions_within_tianjin(seeded_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, seeded_path, "regions", "--within", "120000", "--level",
-                       "county", "--json")
+    code, out, _ = run(
+        capsys, seeded_path, "regions", "--within", "120000", "--level", "county", "--json"
+    )
     regions = {r["code"]: r["name"] for r in json.loads(out)}
     assert code == 0 and len(regions) == 16
     assert regions["120118"] == "静海区" and regions["120106"] == "红桥区"
@@ -141,16 +166,28 @@ def test_map_option_names_columns(
     seeded_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "自定义.csv"
-    path.write_text("工程,种类,功率,东经,北纬\n王口风电,风电,80MW,116.95,38.90\n",
-                    encoding="utf-8")
+    path.write_text("工程,种类,功率,东经,北纬\n王口风电,风电,80MW,116.95,38.90\n", encoding="utf-8")
     code, _, err = run(capsys, seeded_path, "import", str(path), "--dry-run")
     assert code == 2 and "--map" in err
-    code, out, _ = run(capsys, seeded_path, "import", str(path), "--map", "name=工程",
-                       "--map", "type=种类", "--map", "capacity=功率", "--map", "lon=东经",
-                       "--map", "lat=北纬", "--json")
+    code, out, _ = run(
+        capsys,
+        seeded_path,
+        "import",
+        str(path),
+        "--map",
+        "name=工程",
+        "--map",
+        "type=种类",
+        "--map",
+        "capacity=功率",
+        "--map",
+        "lon=东经",
+        "--map",
+        "lat=北纬",
+        "--json",
+    )
     (project,) = json.loads(out)["projects"]
-    assert (project["name"], project["capacity"], project["county"]) == ("王口风电", 80.0,
-                                                                         "120118")
+    assert (project["name"], project["capacity"], project["county"]) == ("王口风电", 80.0, "120118")
 
 
 def test_broken_file_one_clear_error_workspace_unchanged(

@@ -35,7 +35,12 @@ def test_town_centres_fall_in_the_county_of_their_stats_gov_code(
     towns = []
     for row in _rows():
         code = re.search(r"code (\d{12})", row["source"])
-        if row["kind"] == "town" and row["source_crs"] == "GCJ02" and code and "PROXY" not in row["source"]:
+        if (
+            row["kind"] == "town"
+            and row["source_crs"] == "GCJ02"
+            and code
+            and "PROXY" not in row["source"]
+        ):
             towns.append((row["name_zh"], float(row["lon"]), float(row["lat"]), code.group(1)[:6]))
     assert len(towns) >= 25  # 静海区's 17 towns, 红桥区's streets, 津市市's towns
     lons, lats = gcj02_to_wgs84(np.array([t[1] for t in towns]), np.array([t[2] for t in towns]))

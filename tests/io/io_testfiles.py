@@ -18,8 +18,9 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def write_gbk_shapefile(folder: Path, stem: str = "乡镇", *, keep_cpg: bool = False,
-                        crs: str | None = "EPSG:4326") -> Path:
+def write_gbk_shapefile(
+    folder: Path, stem: str = "乡镇", *, keep_cpg: bool = False, crs: str | None = "EPSG:4326"
+) -> Path:
     """Township polygons with GBK attributes and no .cpg, LDID zeroed (as many Chinese
     tools leave them), so only content detection can get the names right."""
     import geopandas as gpd
@@ -122,11 +123,18 @@ def write_ledger(target: Path, rows: list[tuple] | None = None) -> Path:
     return target
 
 
-def write_tiff_header(target: Path, width: int, height: int, bits: int = 64,
-                      samples: int = 1) -> Path:
+def write_tiff_header(
+    target: Path, width: int, height: int, bits: int = 64, samples: int = 1
+) -> Path:
     """A little-endian TIFF whose first IFD claims width × height pixels; no pixel data."""
-    entries = [(256, 4, 1, width), (257, 4, 1, height), (258, 3, 1, bits),
-               (277, 3, 1, samples), (273, 4, 1, 0), (279, 4, 1, 0)]
+    entries = [
+        (256, 4, 1, width),
+        (257, 4, 1, height),
+        (258, 3, 1, bits),
+        (277, 3, 1, samples),
+        (273, 4, 1, 0),
+        (279, 4, 1, 0),
+    ]
     ifd = struct.pack("<H", len(entries))
     for tag, ftype, count, value in entries:
         packed = struct.pack("<H", value) + b"\0\0" if ftype == 3 else struct.pack("<I", value)
@@ -142,8 +150,15 @@ def write_geotiff(target: Path, width: int = 60, height: int = 40) -> Path:
     from affine import Affine
 
     with rasterio.open(
-        target, "w", driver="GTiff", width=width, height=height, count=1, dtype="float32",
-        crs="EPSG:4490", transform=Affine(0.005, 0, 116.8, 0, -0.005, 39.0),
+        target,
+        "w",
+        driver="GTiff",
+        width=width,
+        height=height,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4490",
+        transform=Affine(0.005, 0, 116.8, 0, -0.005, 39.0),
     ) as dst:
         dst.write(np.arange(width * height, dtype="float32").reshape(1, height, width))
     return target

@@ -42,8 +42,9 @@ def _refused(path: Path, source: Path, match: str, **kwargs: object) -> InputFil
     return info.value
 
 
-def test_dms_ledger_creates_projects_in_the_right_counties(seeded_path: Path,
-                                                            tmp_path: Path) -> None:
+def test_dms_ledger_creates_projects_in_the_right_counties(
+    seeded_path: Path, tmp_path: Path
+) -> None:
     ledger = write_ledger(tmp_path / "台账.xlsx")
     with Workspace(seeded_path) as ws:
         before = ws.count_projects()
@@ -52,20 +53,27 @@ def test_dms_ledger_creates_projects_in_the_right_counties(seeded_path: Path,
         stored = {p.name: p for p in ws.projects() if p.source == "import:台账.xlsx"}
     assert result.mode == "projects" and result.count == 4
     assert {n: p.regions.county for n, p in stored.items()} == {
-        "大邱庄渔光互补": "120118", "中旺镇风电": "120118",
-        "红桥屋顶光伏": "120106", "津市渔光互补": "430781",
+        "大邱庄渔光互补": "120118",
+        "中旺镇风电": "120118",
+        "红桥屋顶光伏": "120106",
+        "津市渔光互补": "430781",
     }
     wind = stored["中旺镇风电"]
     assert (wind.type, wind.capacity, wind.status.value, wind.year) == (
-        "wind", 100.0, "preparatory", 2024)  # 10万千瓦 in the cell = 100 MW
+        "wind",
+        100.0,
+        "preparatory",
+        2024,
+    )  # 10万千瓦 in the cell = 100 MW
     pv = stored["大邱庄渔光互补"]
     assert (pv.capacity, pv.year, pv.notes) == (100.0, 2025, "静海")
     assert pv.lonlat == pytest.approx((116 + 55 / 60 + 30 / 3600, 38 + 56 / 60))
     assert pv.attributes == {"序号": 1}
 
 
-def test_batch_region_assignment_equals_the_per_project_service(seeded_path: Path,
-                                                                tmp_path: Path) -> None:
+def test_batch_region_assignment_equals_the_per_project_service(
+    seeded_path: Path, tmp_path: Path
+) -> None:
     from gis_carbon.services.regions import with_regions
 
     with Workspace(seeded_path) as ws:
@@ -79,13 +87,18 @@ def test_dry_run_previews_and_writes_nothing(seeded_path: Path, tmp_path: Path) 
     with Workspace(seeded_path) as ws:
         result = import_file(ws, write_ledger(tmp_path / "台账.xlsx"), dry_run=True)
     assert result.dry_run and [p.regions.county for p in result.projects] == [
-        "120118", "120118", "120106", "430781"]
+        "120118",
+        "120118",
+        "120106",
+        "430781",
+    ]
     assert all(p.id is None for p in result.projects)
     assert sha256(seeded_path) == before
 
 
-def test_bad_capacity_rejects_the_ledger_and_names_the_row(seeded_path: Path,
-                                                            tmp_path: Path) -> None:
+def test_bad_capacity_rejects_the_ledger_and_names_the_row(
+    seeded_path: Path, tmp_path: Path
+) -> None:
     rows = list(LEDGER_ROWS)
     rows[1] = (2, "中旺镇风电", "风电", "12,5 MW", "前期", 2024, "116 50 00", "38 51 00", "")
     rows[3] = (4, "津市渔光互补", "渔光互补", 50, "投产", 2022, "NaN", "29°36′20″N", "")
@@ -98,8 +111,9 @@ def test_bad_capacity_rejects_the_ledger_and_names_the_row(seeded_path: Path,
 
 def test_bare_number_without_unit_is_refused(seeded_path: Path, tmp_path: Path) -> None:
     path = tmp_path / "无单位.csv"
-    path.write_text("项目名称,类型,装机容量,经度,纬度\n风电A,风电,100,116.9,38.9\n",
-                    encoding="utf-8")
+    path.write_text(
+        "项目名称,类型,装机容量,经度,纬度\n风电A,风电,100,116.9,38.9\n", encoding="utf-8"
+    )
     error = _refused(seeded_path, path, "row 2")
     assert "no unit" in str(error)
 
@@ -111,8 +125,12 @@ def test_gbk_shapefile_as_township_layer(seeded_path: Path, tmp_path: Path) -> N
         layer = ws.layer("township")
         features = ws.layer_features("township")
     assert result.encoding == "gb18030"
-    assert (layer.role, layer.params["level"], layer.params["code_field"],
-            layer.params["name_field"]) == ("boundary", "township", "XZQDM", "XZQMC")
+    assert (
+        layer.role,
+        layer.params["level"],
+        layer.params["code_field"],
+        layer.params["name_field"],
+    ) == ("boundary", "township", "XZQDM", "XZQMC")
     assert [p["XZQMC"] for _, p in features] == ["静海镇", "大邱庄镇"]
     assert features[0][0].bounds == pytest.approx((116.90, 38.90, 116.96, 38.96))
     assert not any("\ufffd" in str(p) for _, p in features)
@@ -141,7 +159,11 @@ def test_kmz_projects_from_chinese_extended_data(seeded_path: Path, tmp_path: Pa
         result = import_file(ws, write_kmz(tmp_path / "奥维.kmz"))
     (project,) = result.projects
     assert (project.name, project.type, project.capacity, project.status.value) == (
-        "国华大邱庄100MW渔光互补", "pv_fishery", 100.0, "construction")
+        "国华大邱庄100MW渔光互补",
+        "pv_fishery",
+        100.0,
+        "construction",
+    )
     assert project.owner == "国华能源投资有限公司"
     assert project.regions.county == "120118"
     assert project.lonlat == pytest.approx(JINGHAI)
@@ -151,8 +173,11 @@ def test_gk39_shapefile_lands_where_it_should(seeded_path: Path, tmp_path: Path)
     import geopandas as gpd
     from shapely.geometry import Point
 
-    frame = gpd.GeoDataFrame({"项目名称": ["风电B"], "类型": ["风电"], "规模": ["50MW"]},
-                             geometry=[Point(*JINGHAI)], crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(
+        {"项目名称": ["风电B"], "类型": ["风电"], "规模": ["50MW"]},
+        geometry=[Point(*JINGHAI)],
+        crs="EPSG:4326",
+    )
     for code in ("EPSG:4527", "EPSG:4548"):
         path = tmp_path / f"gk{code[5:]}.gpkg"
         frame.to_crs(code).to_file(path, driver="GPKG")
@@ -162,8 +187,9 @@ def test_gk39_shapefile_lands_where_it_should(seeded_path: Path, tmp_path: Path)
         assert project.regions.county == "120118"
 
 
-@pytest.mark.parametrize("kind", ["broken_shp", "missing_prj", "zip_bomb", "traversal",
-                                  "broken_xlsx", "huge_raster"])
+@pytest.mark.parametrize(
+    "kind", ["broken_shp", "missing_prj", "zip_bomb", "traversal", "broken_xlsx", "huge_raster"]
+)
 def test_each_bad_input_one_clear_error_and_workspace_unchanged(
     kind: str, seeded_path: Path, tmp_path: Path
 ) -> None:
@@ -174,8 +200,7 @@ def test_each_bad_input_one_clear_error_and_workspace_unchanged(
         source.write_bytes(source.read_bytes()[:60])  # truncated mid-header
         _refused(seeded_path, source, "坏.shp", as_layer="x")
     elif kind == "missing_prj":
-        _refused(seeded_path, write_gbk_shapefile(tmp_path / "p", crs=None), "--crs",
-                 as_layer="x")
+        _refused(seeded_path, write_gbk_shapefile(tmp_path / "p", crs=None), "--crs", as_layer="x")
     elif kind == "zip_bomb":
         source = tmp_path / "bomb.zip"
         with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as z:

@@ -131,8 +131,9 @@ def test_too_many_entries_and_too_large_totals_are_refused(tmp_path: Path) -> No
         inspect_archive(many, ArchiveLimits(max_total_bytes=10))
 
 
-@pytest.mark.parametrize("name", ["../evil.shp", "/etc/evil.shp", "a/../../evil.shp",
-                                  "..\\evil.shp", "C:/evil.shp"])
+@pytest.mark.parametrize(
+    "name", ["../evil.shp", "/etc/evil.shp", "a/../../evil.shp", "..\\evil.shp", "C:/evil.shp"]
+)
 def test_path_traversal_is_refused(tmp_path: Path, name: str) -> None:
     archive = tmp_path / "sub" / "t.zip"
     archive.parent.mkdir()
@@ -147,8 +148,17 @@ def test_path_traversal_is_refused(tmp_path: Path, name: str) -> None:
 def test_merged_two_row_header_and_title_row(tmp_path: Path) -> None:
     table = read_table(write_ledger(tmp_path / "台账.xlsx"))
     assert table.header_rows == (2, 3)
-    assert table.columns == ["序号", "项目名称", "项目类型", "装机容量(MW)", "建设状态",
-                             "投产年份", "坐标/经度", "坐标/纬度", "备注"]
+    assert table.columns == [
+        "序号",
+        "项目名称",
+        "项目类型",
+        "装机容量(MW)",
+        "建设状态",
+        "投产年份",
+        "坐标/经度",
+        "坐标/纬度",
+        "备注",
+    ]
     assert [n for n, _ in table.rows] == [4, 5, 6, 7]  # Excel's own row numbers
     mapping = detect_mapping(table.columns)
     assert mapping["lon"] == "坐标/经度" and mapping["lat"] == "坐标/纬度"
@@ -166,8 +176,9 @@ def test_gbk_csv_ledger(tmp_path: Path) -> None:
     path.write_bytes("项目名称,类型,经度,纬度\n王口镇风电,风电,116.95,38.90\n".encode("gbk"))
     table = read_table(path)
     assert table.encoding == "gb18030"
-    assert table.rows == [(2, {"项目名称": "王口镇风电", "类型": "风电", "经度": "116.95",
-                              "纬度": "38.90"})]
+    assert table.rows == [
+        (2, {"项目名称": "王口镇风电", "类型": "风电", "经度": "116.95", "纬度": "38.90"})
+    ]
 
 
 def test_gauss_kruger_zone_39_with_and_without_prefix(tmp_path: Path) -> None:
@@ -224,14 +235,22 @@ def test_invalid_geometries_repaired_only_when_the_dimension_stays(tmp_path: Pat
     bowtie = [[116.9, 38.9], [117.0, 39.0], [117.0, 38.9], [116.9, 39.0], [116.9, 38.9]]
     flat = [[116.9, 38.9], [117.0, 39.0], [117.1, 39.1], [116.9, 38.9]]
     features = [
-        {"type": "Feature", "properties": {"名称": "蝴蝶"},
-         "geometry": {"type": "Polygon", "coordinates": [bowtie]}},
-        {"type": "Feature", "properties": {"名称": "压扁"},
-         "geometry": {"type": "Polygon", "coordinates": [flat]}},
+        {
+            "type": "Feature",
+            "properties": {"名称": "蝴蝶"},
+            "geometry": {"type": "Polygon", "coordinates": [bowtie]},
+        },
+        {
+            "type": "Feature",
+            "properties": {"名称": "压扁"},
+            "geometry": {"type": "Polygon", "coordinates": [flat]},
+        },
     ]
     path = tmp_path / "bad.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features},
-                               ensure_ascii=False), encoding="utf-8")
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+        encoding="utf-8",
+    )
     result = read_vector(path)
     assert result.records[0].geometry.geom_type == "MultiPolygon"
     assert result.records[0].geometry.area == pytest.approx(0.005)

@@ -48,8 +48,16 @@ def test_migrations_create_every_table_on_an_empty_file(tmp_path: Path) -> None:
         applied = [m.name for m in migrations.applied(ws.db)]
         journal = ws.db.conn.execute("PRAGMA journal_mode").fetchone()[0]
         fks = ws.db.conn.execute("PRAGMA foreign_keys").fetchone()[0]
-    assert {"plans", "targets", "projects", "project_history", "indicator_values",
-            "project_types", "layers", "layer_features"} <= tables
+    assert {
+        "plans",
+        "targets",
+        "projects",
+        "project_history",
+        "indicator_values",
+        "project_types",
+        "layers",
+        "layer_features",
+    } <= tables
     assert applied[:2] == ["0001_core", "0002_layers"]
     assert applied == [m.name for m in migrations._migrations]
     assert journal == "wal"
@@ -71,7 +79,9 @@ def test_an_old_workspace_is_migrated_forward_keeping_its_rows(tmp_path: Path) -
     with Workspace(path) as ws:
         stored = ws.add_project(wind_farm())
         assert "layers" in ws.db.table_names()
-        assert [m.name for m in migrations.applied(ws.db)] == [m.name for m in migrations._migrations]
+        assert [m.name for m in migrations.applied(ws.db)] == [
+            m.name for m in migrations._migrations
+        ]
     with Workspace(path) as ws:
         assert ws.get_project(stored.id).name == "测试风电场"
 
@@ -88,16 +98,26 @@ def test_a_file_that_is_not_a_workspace_is_refused_and_left_alone(tmp_path: Path
 def test_a_project_round_trips_exactly(empty_workspace: Workspace) -> None:
     polygon = Polygon([(116.9, 38.7), (116.95, 38.7), (116.95, 38.74), (116.9, 38.74)])
     original = wind_farm(
-        name="大郝庄渔光互补", geometry=polygon, capacity=20.0, type="pv_fishery",
-        precision=Precision.VILLAGE, owner="某能源公司", notes="备注 ${x} <b>",
-        quote="重点推动……", source="plan:002",
+        name="大郝庄渔光互补",
+        geometry=polygon,
+        capacity=20.0,
+        type="pv_fishery",
+        precision=Precision.VILLAGE,
+        owner="某能源公司",
+        notes="备注 ${x} <b>",
+        quote="重点推动……",
+        source="plan:002",
     )
     stored = empty_workspace.add_project(original)
     loaded = empty_workspace.get_project(stored.id)
     assert loaded.geometry.equals_exact(polygon, tolerance=0)
     assert loaded.geometry.wkb == polygon.wkb  # WKB: lossless, bit for bit
     assert (loaded.name, loaded.type, loaded.capacity, loaded.year) == (
-        "大郝庄渔光互补", "pv_fishery", 20.0, 2025)
+        "大郝庄渔光互补",
+        "pv_fishery",
+        20.0,
+        2025,
+    )
     assert loaded.attributes == {"town": "沿庄镇", "hub_height_m": 120}
     assert loaded.regions.county == "120118"
     assert loaded.regions.touched == {"120118": 1.0}
@@ -187,7 +207,10 @@ def test_history_records_every_change_with_before_and_after(empty_workspace: Wor
     empty_workspace.delete_project(updated.id, author="王工")
     history = empty_workspace.history(stored.id)
     assert [(h.action, h.author) for h in history] == [
-        ("insert", "张工"), ("update", "李工"), ("delete", "王工")]
+        ("insert", "张工"),
+        ("update", "李工"),
+        ("delete", "王工"),
+    ]
     assert history[0].before is None and history[0].after["capacity"] == 300.0
     assert history[1].before["status"] == "planned"
     assert history[1].after["status"] == "construction"
@@ -201,8 +224,7 @@ def test_a_deleted_project_can_be_restored_under_its_id(empty_workspace: Workspa
     deleted = empty_workspace.delete_project(stored.id)
     restored = empty_workspace.restore_project(deleted)
     assert restored.id == stored.id and restored.capacity == 300.0
-    assert [h.action for h in empty_workspace.history(stored.id)] == [
-        "insert", "delete", "insert"]
+    assert [h.action for h in empty_workspace.history(stored.id)] == ["insert", "delete", "insert"]
 
 
 _WRITER = textwrap.dedent(
@@ -261,8 +283,12 @@ def _totals_recomputed(ws: Workspace) -> list[tuple]:
 def test_a_bulk_insert_keeps_the_totals_and_the_trigger(empty_workspace: Workspace) -> None:
     empty_workspace.add_project(wind_farm(name="先有的"))  # small batch: through the trigger
     batch = [
-        wind_farm(name=f"批量{i}", capacity=float(i % 7), year=2020 + i % 6,
-                  status=Status.OPERATING if i % 3 else Status.PLANNED)
+        wind_farm(
+            name=f"批量{i}",
+            capacity=float(i % 7),
+            year=2020 + i % 6,
+            status=Status.OPERATING if i % 3 else Status.PLANNED,
+        )
         for i in range(3000)
     ]
     ids = empty_workspace.insert_projects(batch)
@@ -293,12 +319,21 @@ def test_a_bulk_insert_that_fails_inside_sqlite_restores_everything(tmp_path: Pa
 
 def test_listing_reads_the_same_projects_as_one_by_one(empty_workspace: Workspace) -> None:
     polygon = Polygon([(116.9, 38.7), (116.95, 38.7), (116.95, 38.74)])
-    stored = empty_workspace.add_projects([
-        wind_farm(name="甲"),
-        wind_farm(name="乙", type="pv_ground", geometry=polygon, capacity=None,
-                  attributes={}, status=Status.OPERATING, precision=Precision.TOWN),
-        wind_farm(name="丙", regions=RegionAssignment(), year=None),
-    ])
+    stored = empty_workspace.add_projects(
+        [
+            wind_farm(name="甲"),
+            wind_farm(
+                name="乙",
+                type="pv_ground",
+                geometry=polygon,
+                capacity=None,
+                attributes={},
+                status=Status.OPERATING,
+                precision=Precision.TOWN,
+            ),
+            wind_farm(name="丙", regions=RegionAssignment(), year=None),
+        ]
+    )
     listed = empty_workspace.projects()
     one_by_one = [empty_workspace.get_project(p.id) for p in stored]
     assert listed == one_by_one

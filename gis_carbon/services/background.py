@@ -1,0 +1,300 @@
+"""Imports and exports in a child process, so the caller's process keeps its GIL to itself.
+
+A 5,000-row import is CPU-bound Python (per-row validation, Fractions, shapely, region
+lookup); run on a thread of the desktop app it holds the GIL between switch intervals and,
+when the machine is busy, the GUI thread waited 300–700 ms at a time for it. Here the work
+runs in a ``spawn``ed process with its own interpreter: the caller blocks in
+``Queue.get(timeout=…)``, which releases the GIL, and receives progress, then a small
+picklable summary or the error.
+
+    summary = run_import(ws_path, "ledger.geojson", progress=bar, cancel=event)
+    result = run_export(ws_path, "gpkg", "out.gpkg", plan="jinghai", cancel=event)
+
+The child opens its own ``Workspace(path)``; the import writes in one transaction as always,
+so a cancelled or failed import leaves the workspace file untouched, and once it commits the
+caller's own connection sees the rows (WAL). The child never imports Qt (PySide6 is blocked
+there).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import pickle
+import queue as queue_module
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gis_carbon.errors import GisCarbonError
+
+__all__ = ["BackgroundTaskError", "ImportSummary", "run_export", "run_import"]
+
+Progress = Callable[[float, str], None]
+Cancel = Callable[[], bool] | Any  # a callable, or anything with is_set() (threading.Event)
+
+# How often the waiting caller looks at its cancel flag and at the child's health.
+POLL_S = 0.05
+# After a cancel the child stops at its next check (every 200 rows at most); one stuck in a
+# long native call is ended after this long (SQLite's atomic commit keeps the file whole).
+CANCEL_GRACE_S = 10.0
+
+
+class BackgroundTaskError(GisCarbonError):
+    """The child process failed with an unexpected error or ended without an answer."""
+
+    child_traceback: str = ""
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import did, small enough to send between processes."""
+
+    path: Path
+    mode: str  # "layer" or "projects"
+    dry_run: bool
+    format: str
+    crs: str | None
+    encoding: str | None
+    count: int
+    layer_id: str | None = None
+    project_ids: list[int] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.__dict__, "path": str(self.path)}
+
+
+# ------------------------------------------------------------------ child side
+def _summarise_import(result: Any, seconds: float) -> ImportSummary:
+    return ImportSummary(
+        path=Path(result.path),
+        mode=result.mode,
+        dry_run=result.dry_run,
+        format=result.format,
+        crs=result.crs,
+        encoding=result.encoding,
+        count=result.count,
+        layer_id=None if result.layer is None else result.layer.id,
+        project_ids=[p.id for p in result.projects if p.id is not None],
+        mapping=dict(result.mapping),
+        notes=list(result.notes),
+        outside=list(result.outside),
+        seconds=seconds,
+    )
+
+
+def _do_import(
+    ws: Any, args: tuple[Any, ...], options: dict[str, Any], progress: Progress, cancel: Any
+) -> ImportSummary:
+    from gis_carbon.services.imports import import_file
+
+    started = time.perf_counter()
+    result = import_file(ws, *args, progress=progress, cancel=cancel, **options)
+    return _summarise_import(result, time.perf_counter() - started)
+
+
+def _do_export(
+    ws: Any, args: tuple[Any, ...], options: dict[str, Any], progress: Progress, cancel: Any
+) -> Any:
+    from gis_carbon.services.exports import export
+
+    return export(
+        ws,
+        *args,
+        progress=lambda done, total: progress(done / max(1, total), ""),
+        cancel=cancel.is_set,
+        **options,
+    )
+
+
+# A table, not a branch per kind: what runs in the child, and what a hard cancel raises.
+_JOBS: dict[str, tuple[Callable[..., Any], str]] = {
+    "import": (_do_import, "gis_carbon.services.imports:ImportCancelled"),
+    "export": (_do_export, "gis_carbon.export.common:ExportCancelled"),
+}
+
+
+def _error_message(exc: BaseException) -> tuple[str, ...]:
+    """("pickle", bytes) when the exception survives a round trip as itself, else its class,
+    message and whatever attributes pickle, to rebuild it on the other side."""
+    try:
+        data = pickle.dumps(exc)
+        again = pickle.loads(data)
+        if type(again) is type(exc) and str(again) == str(exc):
+            return ("pickle", data)  # type: ignore[return-value]
+    except Exception:  # some exceptions cannot be pickled; rebuilt below
+        pass
+    state: dict[str, Any] = {}
+    for key, value in getattr(exc, "__dict__", {}).items():
+        with contextlib.suppress(Exception):
+            pickle.dumps(value)
+            state[key] = value
+    return (
+        "parts",
+        type(exc).__module__,
+        type(exc).__qualname__,
+        str(exc),  # type: ignore[return-value]
+        state,
+    )
+
+
+def _child_main(
+    kind: str,
+    workspace: str,
+    args: tuple[Any, ...],
+    options: dict[str, Any],
+    messages: Any,
+    cancel: Any,
+) -> None:
+    # Qt stays out of the worker: an import of PySide6 here fails loudly.
+    sys.modules["PySide6"] = None  # type: ignore[assignment]
+    try:
+        from project_db.repository import Workspace
+
+        def progress(fraction: float, message: str = "") -> None:
+            messages.put(("progress", float(fraction), str(message)))
+
+        with Workspace(workspace, create=False) as ws:
+            result = _JOBS[kind][0](ws, args, options, progress, cancel)
+        messages.put(("done", result))
+    except BaseException as exc:  # every failure goes back to the caller
+        messages.put(("error", _error_message(exc), traceback.format_exc()))
+
+
+# ------------------------------------------------------------------ caller side
+def _load_class(spec: str) -> type[BaseException] | None:
+    module, _, name = spec.partition(":")
+    try:
+        found: Any = importlib.import_module(module)
+        for part in name.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError):
+        return None
+    return found if isinstance(found, type) and issubclass(found, BaseException) else None
+
+
+def _rebuild_error(message: tuple[Any, ...], child_traceback: str) -> BaseException:
+    if message[0] == "pickle":
+        exc: BaseException = pickle.loads(message[1])
+    else:
+        _, module, qualname, text, state = message
+        cls = _load_class(f"{module}:{qualname}")
+        if cls is not None and issubclass(cls, GisCarbonError):
+            # the same class and message without its own __init__ (which may want other args)
+            exc = cls.__new__(cls)
+            Exception.__init__(exc, text)
+            exc.__dict__.update(state)
+        else:
+            name = qualname if module == "builtins" else f"{module}.{qualname}"
+            exc = BackgroundTaskError(f"{name}: {text}")
+    if not isinstance(exc, GisCarbonError):
+        wrapped = BackgroundTaskError(f"{type(exc).__name__}: {exc}")
+        wrapped.__cause__ = exc
+        exc = wrapped
+    exc.child_traceback = child_traceback  # type: ignore[attr-defined]
+    return exc
+
+
+def _is_cancelled(cancel: Cancel | None) -> bool:
+    if cancel is None:
+        return False
+    is_set = getattr(cancel, "is_set", None)
+    return bool(is_set() if callable(is_set) else cancel())
+
+
+def _run(
+    kind: str,
+    workspace: str | os.PathLike[str],
+    args: tuple[Any, ...],
+    options: dict[str, Any],
+    progress: Progress | None,
+    cancel: Cancel | None,
+) -> Any:
+    import multiprocessing
+
+    if kind not in _JOBS:
+        raise ValueError(f"unknown background job {kind!r}; known: {', '.join(_JOBS)}")
+    workspace = Path(workspace)
+    if not workspace.exists():
+        from gis_carbon.errors import WorkspaceError
+
+        raise WorkspaceError(f"no workspace at {workspace}")
+    context = multiprocessing.get_context("spawn")
+    messages = context.Queue()
+    child_cancel = context.Event()
+    process = context.Process(
+        target=_child_main,
+        name=f"gis-carbon-{kind}",
+        daemon=True,
+        args=(kind, str(workspace), args, options, messages, child_cancel),
+    )
+    process.start()
+    cancelled_at: float | None = None
+    try:
+        while True:
+            if cancelled_at is None and _is_cancelled(cancel):
+                child_cancel.set()
+                cancelled_at = time.monotonic()
+            try:
+                message = messages.get(timeout=POLL_S)  # waits without the GIL
+            except queue_module.Empty:
+                if cancelled_at is not None and time.monotonic() - cancelled_at > CANCEL_GRACE_S:
+                    process.terminate()
+                    cls = _load_class(_JOBS[kind][1]) or GisCarbonError
+                    raise cls(f"{kind} cancelled; nothing was written") from None
+                if not process.is_alive() and messages.empty():
+                    raise BackgroundTaskError(
+                        f"the {kind} process ended without an answer (exit code {process.exitcode})"
+                    ) from None
+                continue
+            if message[0] == "progress":
+                if progress is not None:
+                    progress(message[1], message[2])
+            elif message[0] == "done":
+                return message[1]
+            else:
+                raise _rebuild_error(message[1], message[2])
+    finally:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.terminate()
+            process.join(timeout=5)
+        messages.close()
+
+
+def run_import(
+    workspace: str | os.PathLike[str],
+    path: str | os.PathLike[str],
+    *,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+    **options: Any,
+) -> ImportSummary:
+    """``imports.import_file(Workspace(workspace), path, **options)`` in a child process.
+
+    ``progress(fraction, message)`` and ``cancel`` (a callable or an Event) are the caller's;
+    raises what import_file raises (same class and message; ImportCancelled on cancel)."""
+    return _run("import", workspace, (str(path),), options, progress, cancel)  # type: ignore[no-any-return]
+
+
+def run_export(
+    workspace: str | os.PathLike[str],
+    fmt: str,
+    path: str | os.PathLike[str],
+    *,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+    **options: Any,
+) -> Any:
+    """``exports.export(Workspace(workspace), fmt, path, **options)`` in a child process;
+    returns its ExportResult. ``progress(fraction, "")``; ExportCancelled on cancel."""
+    return _run("export", workspace, (fmt, str(path)), options, progress, cancel)
