@@ -90,6 +90,29 @@ def print_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
         print(line(row))
 
 
+def project_cells(project: Any) -> list[Any]:
+    """The leading cells every project table shows: id, name, type, capacity, status, year."""
+    from gis_carbon.model.units import format_number
+
+    ptype = project.project_type
+    capacity = (
+        ""
+        if project.capacity is None
+        else f"{format_number(project.capacity)} {ptype.capacity_unit}"
+    )
+    return [
+        project.id or "",
+        project.name,
+        ptype.name_zh,
+        capacity,
+        project.status.value,
+        project.year or "",
+    ]
+
+
+PROJECT_HEADERS = ["id", "name", "type", "capacity", "status", "year"]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from gis_carbon.cli import add_command, open_from_args, print_json, print_table
+from gis_carbon.cli import (
+    PROJECT_HEADERS,
+    add_command,
+    open_from_args,
+    print_json,
+    print_table,
+    project_cells,
+)
 from gis_carbon.model.plan import target_to_json
 from gis_carbon.model.units import format_number
 from project_db.repository import project_to_json
@@ -113,22 +120,8 @@ def cmd_projects(args: argparse.Namespace) -> None:
             print_json([project_to_json(p) for p in projects])
             return
         print_table(
-            [
-                (
-                    p.id,
-                    p.name,
-                    p.project_type.name_zh,
-                    ""
-                    if p.capacity is None
-                    else f"{format_number(p.capacity)} {p.project_type.capacity_unit}",
-                    p.status.value,
-                    p.year or "",
-                    p.regions.county or "",
-                    p.precision.value,
-                )
-                for p in projects
-            ],
-            ["id", "name", "type", "capacity", "status", "year", "county", "precision"],
+            [[*project_cells(p), p.regions.county or "", p.precision.value] for p in projects],
+            [*PROJECT_HEADERS, "county", "precision"],
         )
 
 

@@ -9,7 +9,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gis_carbon.cli import add_command, open_from_args, print_json, print_table
+from gis_carbon.cli import (
+    PROJECT_HEADERS,
+    add_command,
+    open_from_args,
+    print_json,
+    print_table,
+    project_cells,
+)
 from gis_carbon.errors import CoordinateError, InputFileError, NotFoundError
 
 LEVELS = ("province", "city", "county")
@@ -348,25 +355,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"[{result.format}, CRS {result.crs}]"
         )
         print("columns: " + ", ".join(f"{k}←{v}" for k, v in result.mapping.items()))
-        from gis_carbon.model.units import format_number
-
         print_table(
             [
-                (
-                    p.id or "",
-                    p.name,
-                    p.project_type.name_zh,
-                    ""
-                    if p.capacity is None
-                    else f"{format_number(p.capacity)} {p.project_type.capacity_unit}",
-                    p.status.value,
-                    p.year or "",
-                    p.regions.county or "—",
-                    f"{p.lonlat[0]:.5f},{p.lonlat[1]:.5f}",
-                )
+                [*project_cells(p), p.regions.county or "—", f"{p.lonlat[0]:.5f},{p.lonlat[1]:.5f}"]
                 for p in result.projects
             ],
-            ["id", "name", "type", "capacity", "status", "year", "county", "lon,lat"],
+            [*PROJECT_HEADERS, "county", "lon,lat"],
         )
     for note in result.notes:
         print(f"note: {note}")
