@@ -1,4 +1,11 @@
-"""Launch gis-carbon. Until the desktop window lands this prints the status of the plans."""
+"""Launch the gis-carbon desktop app.
+
+    python main.py [--workspace PATH] [--screenshot out.png] [--plan 静海区]
+                   [--size 1600x1000] [--lang zh|en]
+
+Opens the workspace (the per-user default, or PATH; a new one is seeded with the five plans)
+in the main window. With --screenshot it renders the window offscreen to a PNG and exits.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +13,9 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    from gis_carbon.cli import main as cli_main
+    from gis_carbon.qt.app import run
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    workspace = []
-    if "--workspace" in args:
-        i = args.index("--workspace")
-        workspace = args[i : i + 2]
-    return cli_main([*workspace, "targets"])
+    return run(argv)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,93 @@
+"""Starting the desktop app: `python main.py [--workspace PATH] [--screenshot out.png]
+[--plan 静海区] [--size 1600x1000] [--lang zh|en]`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="main.py", description="gis-carbon desktop app")
+    parser.add_argument("--workspace", help="workspace file (created and seeded when new)")
+    parser.add_argument(
+        "--screenshot", metavar="PNG", help="render the main window offscreen to this PNG and exit"
+    )
+    parser.add_argument("--plan", help="plan to show (id, name or region code), e.g. 静海区")
+    parser.add_argument("--size", default=None, help="window size, e.g. 1600x1000")
+    parser.add_argument("--lang", choices=("zh", "en"), help="UI language (default: Chinese)")
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.size:
+        try:
+            w, h = (int(v) for v in args.size.lower().split("x"))
+        except ValueError:
+            parser.error(f"--size must look like 1600x1000; got {args.size!r}")
+        if w < 400 or h < 300:
+            parser.error(f"--size {args.size} is too small (at least 400x300)")
+        args.size = (w, h)
+    return args
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.screenshot and "QT_QPA_PLATFORM" not in os.environ:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from gis_carbon.errors import GisCarbonError
+    from gis_carbon.qt import i18n
+    from gis_carbon.qt.fonts import ensure_cjk_font
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setOrganizationName("gis-carbon")
+    app.setApplicationName("gis-carbon")
+    settings = QSettings("gis-carbon", "gis-carbon")
+    i18n.set_language(args.lang or str(settings.value("language", "zh")))
+    i18n.install_qt_translator(app)
+    family = ensure_cjk_font(app)
+
+    from gis_carbon.qt.main_window import MainWindow
+    from gis_carbon.services import open_workspace
+
+    workspace = args.workspace or (None if args.screenshot else settings.value("last_workspace"))
+    try:
+        ws = open_workspace(workspace)
+    except GisCarbonError as exc:
+        print(f"gis-carbon: {exc}", file=sys.stderr)
+        return 2
+    try:
+        window = MainWindow(ws, plan=args.plan, settings=settings, font_family=family)
+    except GisCarbonError as exc:
+        print(f"gis-carbon: {exc}", file=sys.stderr)
+        return 2
+    if args.size:
+        window.resize(*args.size)
+    elif args.screenshot:
+        window.resize(1600, 1000)
+    window.show()
+    if args.screenshot:
+        if not window.wait_until_idle(120_000):
+            print(
+                "gis-carbon: still busy after 120 s; the screenshot may be incomplete",
+                file=sys.stderr,
+            )
+        window.canvas.render_now()
+        app.processEvents()
+        image = window.grab().toImage()
+        out = Path(args.screenshot)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not image.save(str(out)):
+            print(f"gis-carbon: cannot write {out}", file=sys.stderr)
+            return 2
+        print(out)
+        window.runner.wait(10_000)
+        window.canvas.pool.waitForDone(10_000)
+        ws.close()
+        return 0
+    code = app.exec()
+    ws.close()
+    return code

@@ -1,0 +1,704 @@
+"""The map canvas: a QWidget showing frames rendered off the GUI thread.
+
+The widget keeps the last frame and the view it was drawn for. Any change of view (drag,
+wheel, box zoom, resize) repaints at once by drawing that frame through the transform from
+the old view to the new one; a full render is queued on a worker (QThreadPool) and replaces
+the frame when it arrives — stale frames (an older generation) are dropped.
+
+Tools: pan (drag; a click without drag identifies), zoom box, identify, place point, draw
+line, draw polygon (click vertices, double-click finishes, Backspace removes the last vertex,
+Esc cancels; vertices snap to existing ones within SNAP_PX), and move/reshape (drag a
+selected project, or one vertex of its line/polygon).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import threading
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QPoint, QPointF, QRectF, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QResizeEvent,
+    QTransform,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QWidget
+
+from gis_carbon.model.map_state import MapState, Viewport, lonlat_to_world, scale_bar
+from gis_carbon.qt.geometry_cache import BoundaryData
+from gis_carbon.qt.i18n import tr
+from gis_carbon.qt.render import ProjectLayerData, Renderer, Scene
+
+SNAP_PX = 8.0
+PICK_PX = 9.0
+DRAG_START_PX = 4
+
+
+class Tool(enum.StrEnum):
+    PAN = "pan"
+    ZOOM_BOX = "zoom_box"
+    IDENTIFY = "identify"
+    PLACE_POINT = "place_point"
+    DRAW_LINE = "draw_line"
+    DRAW_POLYGON = "draw_polygon"
+    MOVE = "move"
+
+
+_local = threading.local()
+
+
+class _RenderSignals(QObject):
+    done = Signal(int, object, object)  # generation, QImage, Viewport
+
+
+class _RenderTask(QRunnable):
+    def __init__(
+        self, generation: int, scene: Scene, view: Viewport, signals: _RenderSignals
+    ) -> None:
+        super().__init__()
+        self.generation, self.scene, self.view, self.signals = generation, scene, view, signals
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        renderer = getattr(_local, "renderer", None)
+        if renderer is None:
+            renderer = _local.renderer = Renderer()
+        image = renderer.render(self.scene, self.view)
+        self.signals.done.emit(self.generation, image, self.view)
+
+
+class MapCanvas(QWidget):
+    view_changed = Signal()
+    cursor_moved = Signal(float, float)  # lon, lat
+    frame_ready = Signal()
+    selection_changed = Signal(object)  # frozenset[int] of project ids
+    geometry_finished = Signal(object, str)  # shapely geometry (WGS 84), tool
+    drawing_changed = Signal(object)  # the geometry being drawn so far (or None)
+    move_finished = Signal(int, object)  # project id, new shapely geometry
+    region_identified = Signal(str)  # region code under an identify click with no project
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(320, 240)
+        self.state = MapState()
+        self.data: dict[str, Any] = {}
+        self.font_family = ""
+        self.emphasis: frozenset[str] = frozenset()
+        self.focus: frozenset[str] = frozenset()
+        self.selected: frozenset[int] = frozenset()
+        self.highlighted: frozenset[int] = frozenset()
+        self.hatched: list[QPainterPath] = []  # siting overlaps, world coordinates
+        self.projects: dict[int, Any] = {}
+        self.tool = Tool.PAN
+        self.vertices: list[tuple[float, float]] = []  # world xy of the geometry being drawn
+        self._hover: tuple[float, float] | None = None
+        self._press: QPoint | None = None
+        self._drag_from: QPoint | None = None
+        self._drag_view: Viewport | None = None
+        self._box: QRectF | None = None
+        self._move: dict[str, Any] | None = None
+        self.frame: QImage | None = None
+        self.frame_view: Viewport | None = None
+        self.generation = 0
+        self.pool = QThreadPool(self)
+        # One render thread: a QPainterPath builds its drawing cache lazily on first use, so
+        # two threads drawing the same boundary paths at once would race inside Qt.
+        self.pool.setMaxThreadCount(1)
+        self._signals = _RenderSignals()
+        self._signals.done.connect(self._on_frame)
+        self.overview: QImage | None = None
+        self.overview_view: Viewport | None = None
+
+    # ---------------------------------------------------------------- view
+    @property
+    def view(self) -> Viewport:
+        return self.state.view
+
+    def set_view(self, view: Viewport, render: bool = True) -> None:
+        self.state.view = view.resized(max(1, self.width()), max(1, self.height()))
+        self.update()
+        self.view_changed.emit()
+        if render:
+            self.request_render()
+
+    def zoom_to_lonlat_bounds(self, bounds: tuple[float, float, float, float]) -> None:
+        self.set_view(self.view.resized(self.width(), self.height()).fitted_lonlat(bounds))
+
+    def zoom_to_world_bounds(self, bounds: tuple[float, float, float, float]) -> None:
+        self.set_view(self.view.resized(self.width(), self.height()).fitted(bounds))
+
+    def zoom_by(self, factor: float, anchor: tuple[float, float] | None = None) -> None:
+        self.set_view(self.view.zoomed(factor, anchor))
+
+    def screen_point(self, lon: float, lat: float) -> QPoint:
+        """The widget pixel of a WGS 84 position in the current view."""
+        x, y = self.view.lonlat_to_screen(lon, lat)
+        return QPoint(round(x), round(y))
+
+    def lonlat_at(self, pos: QPointF | QPoint) -> tuple[float, float]:
+        return self.view.screen_to_lonlat(pos.x(), pos.y())
+
+    # ---------------------------------------------------------------- content
+    def set_layer_data(self, layer_id: str, data: Any) -> None:
+        self.data[layer_id] = data
+        self.request_render()
+
+    def set_projects(self, projects: list[Any], layer: ProjectLayerData | None = None) -> None:
+        """Show these projects; `layer` is their ProjectLayerData when a worker built it."""
+        self.projects = {int(p.id): p for p in projects}
+        self.data["projects"] = ProjectLayerData.from_projects(projects) if layer is None else layer
+        self.selected = frozenset(i for i in self.selected if i in self.projects)
+        self.request_render()
+
+    def set_selection(self, ids: frozenset[int] | set[int], emit: bool = True) -> None:
+        ids = frozenset(int(i) for i in ids if int(i) in self.projects)
+        if ids == self.selected:
+            return
+        self.selected = ids
+        self.update()
+        if emit:
+            self.selection_changed.emit(ids)
+
+    def set_highlight(self, ids: frozenset[int] | set[int]) -> None:
+        self.highlighted = frozenset(ids)
+        self.update()
+
+    def set_hatched(self, paths: list[QPainterPath]) -> None:
+        self.hatched = paths
+        self.update()
+
+    def set_tool(self, tool: Tool | str) -> None:
+        self.tool = Tool(tool)
+        self.vertices = []
+        self._move = None
+        self.setCursor(
+            Qt.CursorShape.OpenHandCursor if self.tool == Tool.PAN else Qt.CursorShape.CrossCursor
+        )
+        self.drawing_changed.emit(None)
+        self.update()
+
+    def scene(self) -> Scene:
+        return Scene(
+            layers=self.state.draw_order(),
+            data=dict(self.data),
+            font_family=self.font_family,
+            emphasis=self.emphasis,
+            focus=self.focus,
+        )
+
+    # ---------------------------------------------------------------- rendering
+    def request_render(self) -> None:
+        self.generation += 1
+        view = self.view.resized(max(1, self.width()), max(1, self.height()))
+        self.pool.start(_RenderTask(self.generation, self.scene(), view, self._signals))
+
+    def _on_frame(self, generation: int, image: QImage, view: Viewport) -> None:
+        if generation < getattr(self, "_shown_generation", 0):
+            return
+        self._shown_generation = generation
+        self.frame, self.frame_view = image, view
+        self.update()
+        if generation == self.generation:
+            self.frame_ready.emit()
+
+    def is_current(self) -> bool:
+        """True when the shown frame is the latest requested one."""
+        return getattr(self, "_shown_generation", 0) == self.generation
+
+    def render_now(self) -> QImage:
+        """A frame of the current view, rendered synchronously (screenshots, tests)."""
+        self.pool.waitForDone()  # never draw the shared paths on two threads at once
+        image = Renderer().render(self.scene(), self.view.resized(self.width(), self.height()))
+        self.generation += 1
+        self._on_frame(self.generation, image, self.view.resized(self.width(), self.height()))
+        return image
+
+    def _frame_transform(self) -> QTransform | None:
+        """Where the last frame's pixels land in the current view."""
+        if self.frame is None or self.frame_view is None:
+            return None
+        old, new = self.frame_view, self.view
+        scale = old.resolution / new.resolution
+        ox, oy = old.origin
+        sx, sy = new.world_to_screen(ox, oy)
+        return QTransform(scale, 0, 0, scale, float(sx), float(sy))
+
+    # ---------------------------------------------------------------- painting
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#f4f1ea"))
+        transform = self._frame_transform()
+        if transform is not None and self.frame is not None:
+            painter.save()
+            painter.setTransform(transform)
+            painter.drawImage(0, 0, self.frame)
+            painter.restore()
+        self._paint_overlays(painter)
+        painter.end()
+
+    def _paint_overlays(self, painter: QPainter) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        view = self.view
+        world = QTransform(
+            1 / view.resolution,
+            0,
+            0,
+            -1 / view.resolution,
+            -view.origin[0] / view.resolution,
+            view.origin[1] / view.resolution,
+        )
+        if self.hatched:
+            painter.save()
+            painter.setTransform(world)
+            pen = QPen(QColor("#c0392b"), 2)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            brush = QBrush(QColor("#c0392b"), Qt.BrushStyle.DiagCrossPattern)
+            brush.setTransform(world.inverted()[0])  # keep the hatch spacing in pixels
+            painter.setBrush(brush)
+            for path in self.hatched:
+                painter.drawPath(path)
+            painter.restore()
+        self._paint_marked(painter, self.highlighted - self.selected, QColor("#f39c12"), 3)
+        self._paint_marked(painter, self.selected, QColor("#00bcd4"), 4)
+        self._paint_drawing(painter)
+        if self._box is not None:
+            painter.setPen(QPen(QColor("#1565c0"), 1, Qt.PenStyle.DashLine))
+            painter.setBrush(QColor(21, 101, 192, 40))
+            painter.drawRect(self._box)
+        self._paint_scale_bar(painter)
+        self._paint_north_arrow(painter)
+        self._paint_overview(painter)
+
+    def _paint_marked(
+        self, painter: QPainter, ids: frozenset[int], colour: QColor, width: float
+    ) -> None:
+        if not ids:
+            return
+        view = self.view
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for pid in ids:
+            project = self.projects.get(pid)
+            if project is None:
+                continue
+            if project.geometry.geom_type != "Point":
+                from gis_carbon.qt.geometry_cache import geometry_path
+
+                path, _ = geometry_path(project.geometry)
+                painter.save()
+                painter.setTransform(
+                    QTransform(
+                        1 / view.resolution,
+                        0,
+                        0,
+                        -1 / view.resolution,
+                        -view.origin[0] / view.resolution,
+                        view.origin[1] / view.resolution,
+                    )
+                )
+                pen = QPen(colour, width)
+                pen.setCosmetic(True)
+                painter.setPen(pen)
+                painter.drawPath(path)
+                painter.restore()
+            x, y = view.lonlat_to_screen(*project.lonlat)
+            painter.setPen(QPen(colour, width))
+            painter.drawEllipse(QPointF(x, y), 13, 13)
+
+    def _paint_drawing(self, painter: QPainter) -> None:
+        if not self.vertices and self._move is None:
+            return
+        view = self.view
+        points = [QPointF(*map(float, view.world_to_screen(x, y))) for x, y in self.vertices]
+        if self._hover is not None and self.tool in (Tool.DRAW_LINE, Tool.DRAW_POLYGON):
+            points.append(QPointF(*map(float, view.world_to_screen(*self._hover))))
+        pen = QPen(QColor("#d81b60"), 2)
+        painter.setPen(pen)
+        if self.tool == Tool.DRAW_POLYGON and len(points) >= 3:
+            painter.setBrush(QColor(216, 27, 96, 50))
+            painter.drawPolygon(QPolygonF(points))
+        else:
+            painter.drawPolyline(QPolygonF(points))
+        painter.setBrush(QColor("white"))
+        for point in points[: len(self.vertices)]:
+            painter.drawRect(QRectF(point.x() - 3, point.y() - 3, 6, 6))
+        if self._move is not None and self._move.get("preview") is not None:
+            painter.setPen(QPen(QColor("#d81b60"), 2, Qt.PenStyle.DashLine))
+            for x, y in self._move["preview"]:
+                sx, sy = view.world_to_screen(x, y)
+                painter.drawEllipse(QPointF(float(sx), float(sy)), 6, 6)
+
+    def _paint_scale_bar(self, painter: QPainter) -> None:
+        _metres, pixels, label = scale_bar(self.view)
+        x0, y0 = 20.0, self.height() - 28.0
+        painter.setPen(QPen(QColor("#222222"), 2))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.fillRect(QRectF(x0 - 6, y0 - 22, pixels + 60, 34), QColor(255, 255, 255, 200))
+        painter.drawLine(QPointF(x0, y0), QPointF(x0 + pixels, y0))
+        painter.drawLine(QPointF(x0, y0 - 5), QPointF(x0, y0 + 3))
+        painter.drawLine(QPointF(x0 + pixels, y0 - 5), QPointF(x0 + pixels, y0 + 3))
+        font = QFont(self.font_family)
+        font.setPixelSize(12)
+        painter.setFont(font)
+        painter.drawText(QPointF(x0 + pixels + 6, y0 + 4), label)
+
+    def _paint_north_arrow(self, painter: QPainter) -> None:
+        cx, top = self.width() - 34.0, 18.0
+        painter.setPen(QPen(QColor("#222222"), 1))
+        painter.setBrush(QColor("#222222"))
+        painter.drawPolygon(
+            QPolygonF([QPointF(cx, top), QPointF(cx + 9, top + 28), QPointF(cx, top + 22)])
+        )
+        painter.setBrush(QColor("white"))
+        painter.drawPolygon(
+            QPolygonF([QPointF(cx, top), QPointF(cx - 9, top + 28), QPointF(cx, top + 22)])
+        )
+        font = QFont(self.font_family)
+        font.setPixelSize(13)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.drawText(QRectF(cx - 15, top + 28, 30, 18), Qt.AlignmentFlag.AlignCenter, tr("N"))
+
+    def _paint_overview(self, painter: QPainter) -> None:
+        if self.overview is None or self.overview_view is None:
+            return
+        w, h = self.overview.width(), self.overview.height()
+        x0, y0 = self.width() - w - 12, self.height() - h - 12
+        if x0 < 200 or y0 < 80:
+            return
+        painter.setPen(QPen(QColor("#555555"), 1))
+        painter.drawImage(x0, y0, self.overview)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(QRectF(x0, y0, w, h))
+        minx, miny, maxx, maxy = self.view.extent
+        ov = self.overview_view
+        ax, ay = ov.world_to_screen(minx, maxy)
+        bx, by = ov.world_to_screen(maxx, miny)
+        rect = QRectF(float(ax), float(ay), max(3.0, float(bx - ax)), max(3.0, float(by - ay)))
+        painter.setPen(QPen(QColor("#d32f2f"), 2))
+        painter.drawRect(rect.translated(x0, y0).intersected(QRectF(x0, y0, w, h)))
+
+    # ---------------------------------------------------------------- picking & snapping
+    def project_at(self, pos: QPointF | QPoint) -> int | None:
+        """The project under a pixel: nearest symbol within PICK_PX, else a line/area hit."""
+        data = self.data.get("projects")
+        if not isinstance(data, ProjectLayerData) or not len(data.ids):
+            return None
+        sx, sy = self.view.world_to_screen(data.xy[:, 0], data.xy[:, 1])
+        distance = np.hypot(sx - pos.x(), sy - pos.y())
+        best = int(np.argmin(distance))
+        if distance[best] <= PICK_PX:
+            return int(data.ids[best])
+        wx, wy = self.view.screen_to_world(pos.x(), pos.y())
+        tolerance = PICK_PX * self.view.resolution
+        for pid, _t, path, areal in data.shapes:
+            if areal and path.contains(QPointF(float(wx), float(wy))):
+                return pid
+            stroker_box = path.controlPointRect().adjusted(
+                -tolerance, -tolerance, tolerance, tolerance
+            )
+            if not areal and stroker_box.contains(QPointF(float(wx), float(wy))):
+                project = self.projects.get(pid)
+                if project is not None:
+                    from shapely.geometry import Point
+
+                    lon, lat = self.lonlat_at(pos)
+                    degrees = tolerance / 111_320.0 / max(0.2, math.cos(math.radians(lat)))
+                    if project.geometry.distance(Point(lon, lat)) <= degrees:
+                        return pid
+        return None
+
+    def region_at(self, pos: QPointF | QPoint) -> str | None:
+        data = self.data.get("counties")
+        if not isinstance(data, BoundaryData):
+            return None
+        wx, wy = (float(v) for v in self.view.screen_to_world(pos.x(), pos.y()))
+        level = data.level_for(self.view.resolution)
+        boxes = level.bboxes
+        with np.errstate(invalid="ignore"):
+            hits = np.flatnonzero(
+                (boxes[:, 0] <= wx)
+                & (boxes[:, 2] >= wx)
+                & (boxes[:, 1] <= wy)
+                & (boxes[:, 3] >= wy)
+            )
+        for i in hits:
+            if level.paths[i].contains(QPointF(wx, wy)):
+                return data.codes[i]
+        return None
+
+    def _snap_candidates(self) -> np.ndarray:
+        """World xy of vertices worth snapping to: project points and shape vertices."""
+        import shapely
+
+        parts = (
+            [self.data["projects"].xy]
+            if isinstance(self.data.get("projects"), ProjectLayerData)
+            else []
+        )
+        for project in self.projects.values():
+            if project.geometry.geom_type != "Point":
+                coords = shapely.get_coordinates(project.geometry)
+                x, y = lonlat_to_world(coords[:, 0], coords[:, 1])
+                parts.append(np.column_stack([x, y]))
+        if len(self.vertices) >= 1:
+            parts.append(np.array(self.vertices[:1]))  # closing onto the first vertex
+        return np.concatenate(parts) if parts else np.empty((0, 2))
+
+    def snapped_world(self, pos: QPointF | QPoint) -> tuple[float, float]:
+        wx, wy = self.view.screen_to_world(pos.x(), pos.y())
+        candidates = self._snap_candidates()
+        if len(candidates):
+            sx, sy = self.view.world_to_screen(candidates[:, 0], candidates[:, 1])
+            distance = np.hypot(sx - pos.x(), sy - pos.y())
+            best = int(np.argmin(distance))
+            if distance[best] <= SNAP_PX:
+                return float(candidates[best, 0]), float(candidates[best, 1])
+        return float(wx), float(wy)
+
+    # ---------------------------------------------------------------- drawing
+    def _geometry_from_vertices(self) -> Any:
+        from shapely.geometry import LineString, Polygon
+
+        from gis_carbon.model.map_state import world_to_lonlat
+
+        deduped: list[tuple[float, float]] = []
+        for vertex in self.vertices:
+            if not deduped or math.dist(deduped[-1], vertex) > 1e-6 * max(1.0, abs(vertex[0])):
+                deduped.append(vertex)
+        if (
+            len(deduped) >= 2
+            and self.tool == Tool.DRAW_POLYGON
+            and math.dist(deduped[0], deduped[-1]) < 1e-6 * abs(deduped[0][0])
+        ):
+            deduped.pop()  # snapped back onto the first vertex
+        arr = np.array(deduped)
+        lon, lat = world_to_lonlat(arr[:, 0], arr[:, 1])
+        coords = list(zip(lon.tolist(), lat.tolist(), strict=True))
+        if self.tool == Tool.DRAW_POLYGON:
+            return Polygon(coords) if len(coords) >= 3 else None
+        return LineString(coords) if len(coords) >= 2 else None
+
+    def finish_drawing(self) -> None:
+        geometry = self._geometry_from_vertices() if self.vertices else None
+        tool = self.tool
+        self.vertices = []
+        self.update()
+        if geometry is not None:
+            self.geometry_finished.emit(geometry, str(tool))
+        self.drawing_changed.emit(None)
+
+    def cancel_drawing(self) -> None:
+        self.vertices = []
+        self._move = None
+        self.update()
+        self.drawing_changed.emit(None)
+
+    def _emit_drawing(self) -> None:
+        if (self.tool == Tool.DRAW_POLYGON and len(self.vertices) >= 3) or (
+            self.tool == Tool.DRAW_LINE and len(self.vertices) >= 2
+        ):
+            try:
+                self.drawing_changed.emit(self._geometry_from_vertices())
+            except Exception:  # an invalid intermediate ring: no live check for it
+                self.drawing_changed.emit(None)
+
+    # ---------------------------------------------------------------- events
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.state.view = self.view.resized(
+            max(1, event.size().width()), max(1, event.size().height())
+        )
+        self.request_render()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            pos = event.position()
+            self.zoom_by(1.25**steps, (pos.x(), pos.y()))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        self._press = event.position().toPoint()
+        if event.button() == Qt.MouseButton.MiddleButton or (
+            event.button() == Qt.MouseButton.LeftButton and self.tool == Tool.PAN
+        ):
+            self._drag_from, self._drag_view = self._press, self.view
+            return
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        if self.tool == Tool.ZOOM_BOX:
+            self._box = QRectF(pos, pos)
+        elif self.tool == Tool.MOVE:
+            self._start_move(pos)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        lon, lat = self.lonlat_at(pos)
+        self.cursor_moved.emit(lon, lat)
+        if self._drag_from is not None and self._drag_view is not None:
+            delta = event.position().toPoint() - self._drag_from
+            self.state.view = self._drag_view.panned(delta.x(), delta.y())
+            self.update()  # the cached frame moves at once; the render follows on release
+            return
+        if self._box is not None:
+            self._box = QRectF(self._box.topLeft(), pos)
+            self.update()
+            return
+        if self._move is not None:
+            self._drag_move(pos)
+            return
+        if self.tool in (Tool.DRAW_LINE, Tool.DRAW_POLYGON):
+            self._hover = self.snapped_world(pos)
+            self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        moved = self._press is not None and (
+            (event.position().toPoint() - self._press).manhattanLength() > DRAG_START_PX
+        )
+        if self._drag_from is not None:
+            self._drag_from = self._drag_view = None
+            if moved:
+                self.set_view(self.view)
+                return
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        if self.tool == Tool.ZOOM_BOX and self._box is not None:
+            box = self._box.normalized()
+            self._box = None
+            if box.width() > 4 and box.height() > 4:
+                x0, y0 = self.view.screen_to_world(box.left(), box.bottom())
+                x1, y1 = self.view.screen_to_world(box.right(), box.top())
+                self.zoom_to_world_bounds((float(x0), float(y0), float(x1), float(y1)))
+            else:
+                self.zoom_by(2.0, (pos.x(), pos.y()))
+        elif self.tool in (Tool.PAN, Tool.IDENTIFY):
+            self.identify(pos)
+        elif self.tool == Tool.PLACE_POINT:
+            from shapely.geometry import Point
+
+            from gis_carbon.model.map_state import world_to_lonlat
+
+            wx, wy = self.snapped_world(pos)
+            lon, lat = world_to_lonlat(wx, wy)
+            self.geometry_finished.emit(Point(float(lon), float(lat)), str(self.tool))
+        elif self.tool in (Tool.DRAW_LINE, Tool.DRAW_POLYGON):
+            self.vertices.append(self.snapped_world(pos))
+            self.update()
+            self._emit_drawing()
+        elif self.tool == Tool.MOVE and self._move is not None:
+            self._finish_move()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if self.tool in (Tool.DRAW_LINE, Tool.DRAW_POLYGON):
+            self.finish_drawing()
+        elif self.tool in (Tool.PAN, Tool.IDENTIFY):
+            pos = event.position()
+            self.zoom_by(2.0, (pos.x(), pos.y()))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Escape:
+            self.cancel_drawing()
+        elif key == Qt.Key.Key_Backspace and self.vertices:
+            self.vertices.pop()
+            self.update()
+            self._emit_drawing()
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.vertices:
+            self.finish_drawing()
+        else:
+            super().keyPressEvent(event)
+
+    def leaveEvent(self, event: Any) -> None:
+        self._hover = None
+        self.update()
+
+    # ---------------------------------------------------------------- identify & move
+    def identify(self, pos: QPointF | QPoint) -> None:
+        pid = self.project_at(pos)
+        if pid is not None:
+            self.set_selection({pid})
+            return
+        self.set_selection(set())
+        code = self.region_at(pos)
+        if code:
+            self.region_identified.emit(code)
+
+    def _start_move(self, pos: QPointF) -> None:
+        import shapely
+
+        pid = self.project_at(pos)
+        if pid is None:
+            return
+        self.set_selection({pid})
+        project = self.projects[pid]
+        coords = shapely.get_coordinates(project.geometry)
+        x, y = lonlat_to_world(coords[:, 0], coords[:, 1])
+        sx, sy = self.view.world_to_screen(x, y)
+        distance = np.hypot(sx - pos.x(), sy - pos.y())
+        vertex = (
+            int(np.argmin(distance))
+            if project.geometry.geom_type != "Point" and distance.min() <= SNAP_PX
+            else None
+        )
+        self._move = {
+            "id": pid,
+            "start": self.view.screen_to_world(pos.x(), pos.y()),
+            "xy": np.column_stack([x, y]),
+            "vertex": vertex,
+            "preview": None,
+        }
+
+    def _drag_move(self, pos: QPointF) -> None:
+        assert self._move is not None
+        wx, wy = self.view.screen_to_world(pos.x(), pos.y())
+        xy = self._move["xy"].copy()
+        if self._move["vertex"] is None:
+            xy += np.array([wx - self._move["start"][0], wy - self._move["start"][1]])
+        else:
+            index = self._move["vertex"]
+            xy[index] = (wx, wy)
+            ring_closed = len(xy) > 3 and np.allclose(self._move["xy"][0], self._move["xy"][-1])
+            if ring_closed and index in (0, len(xy) - 1):
+                xy[0] = xy[-1] = (wx, wy)
+        self._move["preview"] = [tuple(p) for p in xy]
+        self.vertices = []
+        self.update()
+
+    def _finish_move(self) -> None:
+        import shapely
+
+        from gis_carbon.model.map_state import world_to_lonlat
+
+        move, self._move = self._move, None
+        self.update()
+        if move is None or move["preview"] is None:
+            return
+        xy = np.array(move["preview"])
+        lon, lat = world_to_lonlat(xy[:, 0], xy[:, 1])
+        project = self.projects[move["id"]]
+        geometry = shapely.set_coordinates(project.geometry, np.column_stack([lon, lat]))
+        self.move_finished.emit(move["id"], geometry)
+
+
+def overview_view(
+    bounds: tuple[float, float, float, float], width: int = 240, height: int = 170
+) -> Viewport:
+    return replace(Viewport(width=width, height=height)).fitted_lonlat(bounds, margin=0.08)

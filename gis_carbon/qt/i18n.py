@@ -1,0 +1,61 @@
+"""UI text: English source strings, Chinese by default from resources/translations/zh_CN.json.
+
+A plain string table rather than Qt .ts/.qm: Qt's `tr()` looks strings up by the C++ class
+name as context, which PySide subclasses make fragile, and a .qm is a compiled binary that
+must be rebuilt with pyside6-lrelease whenever a string changes. The JSON table is read as
+is, works offline, and a test checks every string the UI asks for has a translation.
+Qt's own dialog buttons are translated by installing Qt's shipped qtbase_zh_CN.qm.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+LANGUAGES = ("zh", "en")
+TABLE_PATH = Path(__file__).resolve().parents[2] / "resources" / "translations" / "zh_CN.json"
+
+_state = {"lang": "zh"}
+_table: dict[str, str] = {}
+missing: set[str] = set()  # strings asked for in Chinese that the table lacks
+
+
+def _load() -> dict[str, str]:
+    if not _table:
+        _table.update(json.loads(TABLE_PATH.read_text(encoding="utf-8")))
+    return _table
+
+
+def set_language(lang: str) -> None:
+    if lang not in LANGUAGES:
+        raise ValueError(f"language {lang!r} is not one of {LANGUAGES}")
+    _state["lang"] = lang
+
+
+def language() -> str:
+    return _state["lang"]
+
+
+def tr(text: str) -> str:
+    """The UI string in the current language (Chinese by default)."""
+    if _state["lang"] == "en":
+        return text
+    translated = _load().get(text)
+    if translated is None:
+        missing.add(text)
+        return text
+    return translated
+
+
+def install_qt_translator(app: object) -> object | None:
+    """Qt's own strings (OK/Cancel, file dialogs) in Chinese; returns the translator."""
+    if _state["lang"] != "zh":
+        return None
+    from PySide6.QtCore import QLibraryInfo, QTranslator
+
+    translator = QTranslator(app)  # type: ignore[arg-type]
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load("qtbase_zh_CN", folder):
+        app.installTranslator(translator)  # type: ignore[attr-defined]
+        return translator
+    return None

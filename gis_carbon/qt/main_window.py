@@ -1,0 +1,1165 @@
+"""The main window: map in the centre, docks for layers, projects, targets, properties, siting.
+
+Every edit goes through gis_carbon.model.commands on an UndoStack whose store is the same
+service layer the CLI uses; after each edit the project layer, the table and the targets
+panel refresh (the evaluation runs on a worker).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+)
+
+from gis_carbon.errors import GisCarbonError
+from gis_carbon.model.commands import AddProject, DeleteProject, EditProject, MoveProject, UndoStack
+from gis_carbon.model.map_state import LayerState, lonlat_to_world
+from gis_carbon.qt.canvas import MapCanvas, Tool, overview_view
+from gis_carbon.qt.chart_process import chart_png
+from gis_carbon.qt.geometry_cache import BoundaryData, geometry_path
+from gis_carbon.qt.i18n import language, tr
+from gis_carbon.qt.panels import (
+    LayersPanel,
+    ProjectsPanel,
+    PropertiesPanel,
+    SitingPanel,
+    TargetsPanel,
+)
+from gis_carbon.qt.project_form import ProjectForm
+from gis_carbon.qt.render import (
+    ROLE_STYLES,
+    ProjectLayerData,
+    RasterLayerData,
+    Renderer,
+    Scene,
+    VectorLayerData,
+    raster_image,
+)
+from gis_carbon.qt.store import WorkspacePathStore
+from gis_carbon.qt.workers import GUI_SWITCH_INTERVAL_S, TaskRunner
+from project_db.repository import Workspace
+
+BASE_LAYERS = (
+    LayerState("projects", "项目", "projects", "Projects"),
+    LayerState(
+        "provinces",
+        "省级界线",
+        "boundary",
+        "Provinces",
+        style={"stroke": "#6d6d6d", "width": 1.6, "labels": False},
+    ),
+    LayerState(
+        "counties", "县级行政区", "boundary", "Counties", style={"stroke": "#a7a7a7", "width": 0.7}
+    ),
+)
+TOOLS = (
+    (Tool.PAN, "Pan", "P"),
+    (Tool.ZOOM_BOX, "Zoom box", "Z"),
+    (Tool.IDENTIFY, "Identify", "I"),
+    (Tool.PLACE_POINT, "Place point", "Ctrl+1"),
+    (Tool.DRAW_LINE, "Draw line", "Ctrl+2"),
+    (Tool.DRAW_POLYGON, "Draw polygon", "Ctrl+3"),
+    (Tool.MOVE, "Move / reshape", "M"),
+)
+
+
+WARM_MODULES = (
+    "gis_carbon.services.imports",
+    "gis_carbon.services.exports",
+    "gis_carbon.services.progress",
+    "gis_carbon.services.siting",
+    "geopandas",
+    "pyogrio",
+    "matplotlib.pyplot",
+)
+
+
+def _load_boundaries(level: str) -> BoundaryData:
+    from gis_carbon.qt.geometry_cache import load_boundaries
+
+    return load_boundaries(level)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        ws: Workspace,
+        *,
+        plan: str | None = None,
+        settings: QSettings | None = None,
+        font_family: str = "",
+    ) -> None:
+        super().__init__()
+        self.ws = ws
+        self.settings = settings or QSettings("gis-carbon", "gis-carbon")
+        self.font_family = font_family
+        # Nothing slow runs on the GUI thread. Each runner has one thread, so its tasks run
+        # in the order started: `runner` reads (evaluations, live siting checks, loading
+        # projects and layers), `edit_runner` the undo stack's edits, `user_runner` imports
+        # and exports (progress bar and Cancel), `file_runner` boundary files and the
+        # point-location index. Tasks that need the workspace open their own connection.
+        sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
+        self.runner = TaskRunner(self, threads=1)
+        self.edit_runner = TaskRunner(self, threads=1)
+        self.user_runner = TaskRunner(self, threads=1)
+        self.file_runner = TaskRunner(self, threads=1)
+        self.runners = (self.runner, self.edit_runner, self.user_runner, self.file_runner)
+        self.undo_stack = UndoStack()
+        self.store = WorkspacePathStore(ws.path)  # used on the edit worker only
+        self.project_form: ProjectForm | None = None
+        self.progress: list[Any] = []
+        self.region_names: dict[str, str] = {}
+        self._project_counties: set[str] = set()  # counties with projects (region filter)
+        self._pending: set[str] = set()
+        self._evaluation_generation = 0
+        self._projects_generation = 0
+        self._siting_generation = 0
+        self._initial_zoom = True
+        self._drawn_geometry: Any = None
+
+        self.canvas = MapCanvas(self)
+        self.canvas.font_family = font_family
+        for layer in BASE_LAYERS:
+            self.canvas.state.layers.append(layer)
+        self.setCentralWidget(self.canvas)
+        self.targets_panel = TargetsPanel()
+        self.projects_panel = ProjectsPanel()
+        self.layers_panel = LayersPanel()
+        self.properties_panel = PropertiesPanel()
+        self.siting_panel = SitingPanel()
+        self.docks: dict[str, QDockWidget] = {}
+        for name, title, widget, area in (
+            ("layers", "Layers", self.layers_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
+            (
+                "properties",
+                "Properties",
+                self.properties_panel,
+                Qt.DockWidgetArea.LeftDockWidgetArea,
+            ),
+            ("targets", "Targets", self.targets_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("siting", "Siting", self.siting_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("projects", "Projects", self.projects_panel, Qt.DockWidgetArea.BottomDockWidgetArea),
+        ):
+            dock = QDockWidget(tr(title), self)
+            dock.setObjectName(f"dock_{name}")
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[name] = dock
+        self.tabifyDockWidget(self.docks["targets"], self.docks["siting"])
+        self.docks["targets"].raise_()
+        self.resizeDocks([self.docks["targets"]], [430], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["layers"]], [250], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["projects"]], [170], Qt.Orientation.Vertical)
+        self._build_actions()
+        self._build_status_bar()
+        self._connect()
+
+        # The plans, read once: the app never changes them, and reading them on the GUI thread
+        # at every reload took up to 63 ms while workers held the GIL.
+        plans = ws.plans()
+        self.plans = {p.id: p for p in plans}
+        chosen = ws.plan(plan).id if plan else self.settings.value("plan", None)
+        if chosen not in self.plans:
+            chosen = plans[0].id if plans else None
+        self.plan_id: str | None = chosen
+        self.targets_panel.set_plans(plans, chosen)
+        self.canvas.emphasis = frozenset(p.region_code for p in plans)
+        self._set_focus_region()
+        self.refresh_projects()
+        self.refresh_layers()
+        self._start_boundary_load()
+        self.evaluate()
+        self._restore_settings()
+        self.setWindowTitle(f"gis-carbon — {ws.path.name}")
+
+    # ---------------------------------------------------------------- building
+    def _action(
+        self, text: str, slot: Any, shortcut: Any = None, checkable: bool = False
+    ) -> QAction:
+        action = QAction(tr(text), self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        self.actions: dict[str, QAction] = {
+            "new": self._action("New workspace…", self.new_workspace, QKeySequence.StandardKey.New),
+            "open": self._action(
+                "Open workspace…", self.open_workspace_dialog, QKeySequence.StandardKey.Open
+            ),
+            "import": self._action("Import…", self.import_dialog, "Ctrl+I"),
+            "export": self._action("Export…", self.export_dialog, "Ctrl+E"),
+            "quit": self._action("Quit", self.close, QKeySequence.StandardKey.Quit),
+            "undo": self._action("Undo", self.undo, "Ctrl+Z"),
+            "redo": self._action("Redo", self.redo, "Ctrl+Shift+Z"),
+            "delete": self._action(
+                "Delete selected", self.delete_selected, QKeySequence.StandardKey.Delete
+            ),
+            "zoom_full": self._action("Zoom to China", self.zoom_full, "Ctrl+0"),
+            "zoom_plan": self._action("Zoom to plan region", self.zoom_to_plan, "Ctrl+9"),
+            "zoom_selection": self._action("Zoom to selection", self.zoom_to_selection, "Ctrl+8"),
+            "lang_zh": self._action("中文", lambda: self.set_language("zh")),
+            "lang_en": self._action("English", lambda: self.set_language("en")),
+        }
+        self.actions["redo"].setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.tool_actions: dict[Tool, QAction] = {}
+        group = QActionGroup(self)
+        for tool, text, shortcut in TOOLS:
+            action = self._action(
+                text, lambda _=False, t=tool: self.set_tool(t), shortcut, checkable=True
+            )
+            group.addAction(action)
+            self.tool_actions[tool] = action
+        self.tool_actions[Tool.PAN].setChecked(True)
+        menu = self.menuBar()
+        file_menu = menu.addMenu(tr("&File"))
+        for key in ("new", "open", None, "import", "export", None, "quit"):
+            file_menu.addSeparator() if key is None else file_menu.addAction(self.actions[key])
+        edit_menu = menu.addMenu(tr("&Edit"))
+        for key in ("undo", "redo", None, "delete"):
+            edit_menu.addSeparator() if key is None else edit_menu.addAction(self.actions[key])
+        view_menu = menu.addMenu(tr("&View"))
+        for key in ("zoom_full", "zoom_plan", "zoom_selection"):
+            view_menu.addAction(self.actions[key])
+        view_menu.addSeparator()
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        lang_menu = view_menu.addMenu(tr("Language"))
+        lang_menu.addAction(self.actions["lang_zh"])
+        lang_menu.addAction(self.actions["lang_en"])
+        tools_menu = menu.addMenu(tr("&Tools"))
+        for action in self.tool_actions.values():
+            tools_menu.addAction(action)
+        toolbar = self.addToolBar(tr("Main"))
+        toolbar.setObjectName("toolbar_main")
+        for key in ("open", "import", "export", None, "undo", "redo", None):
+            toolbar.addSeparator() if key is None else toolbar.addAction(self.actions[key])
+        for action in self.tool_actions.values():
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.actions["zoom_plan"])
+        self._update_undo_actions()
+        self._check_services()
+
+    def _check_services(self) -> None:
+        """Actions whose service has not landed stay disabled, saying so."""
+        import importlib.util
+
+        for key, module in (
+            ("import", "gis_carbon.services.imports"),
+            ("export", "gis_carbon.services.exports"),
+        ):
+            if importlib.util.find_spec(module) is None:
+                self.actions[key].setEnabled(False)
+                self.actions[key].setToolTip(tr("not available yet"))
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.coords = QLabel()
+        self.coords.setMinimumWidth(460)
+        self.task_label = QLabel()
+        self.task_progress = QProgressBar()
+        self.task_progress.setRange(0, 1000)
+        self.task_progress.setMaximumWidth(180)
+        self.task_cancel = QPushButton(tr("Cancel"))
+        for widget in (self.task_label, self.task_progress, self.task_cancel):
+            widget.hide()
+            bar.addPermanentWidget(widget)
+        bar.addPermanentWidget(self.coords)
+        self._user_task: Any = None
+        self.task_cancel.clicked.connect(self.cancel_user_task)
+
+    def _connect(self) -> None:
+        canvas = self.canvas
+        canvas.cursor_moved.connect(self._show_coordinates)
+        canvas.selection_changed.connect(self._canvas_selection)
+        canvas.geometry_finished.connect(self._geometry_drawn)
+        canvas.drawing_changed.connect(self._drawing_changed)
+        canvas.move_finished.connect(self.move_project)
+        canvas.region_identified.connect(self._region_identified)
+        self.projects_panel.selection_changed.connect(self._table_selection)
+        self.targets_panel.plan_changed.connect(self._plan_changed)
+        self.targets_panel.policy_changed.connect(lambda _p: self.evaluate())
+        self.targets_panel.target_chosen.connect(self._target_chosen)
+        self.layers_panel.visibility_changed.connect(self._layer_visibility)
+        self.layers_panel.opacity_changed.connect(self._layer_opacity)
+        self.layers_panel.order_changed.connect(self._layer_order)
+        self.layers_panel.colour_changed.connect(self._layer_colour)
+        self.layers_panel.zoom_requested.connect(self.zoom_to_layer)
+        self.properties_panel.edit_requested.connect(self.edit_project_dialog)
+        self.properties_panel.delete_requested.connect(lambda pid: self.delete_projects({pid}))
+
+    # ---------------------------------------------------------------- settings
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("last_workspace", str(self.ws.path))
+        if self.plan_id:
+            self.settings.setValue("plan", self.plan_id)
+        self.settings.sync()
+
+    def closeEvent(self, event: Any) -> None:
+        self.save_settings()
+        for runner in self.runners:
+            runner.cancel_all()
+        for runner in self.runners:
+            runner.wait(5000)
+            runner.shutdown()
+        self.canvas.pool.waitForDone(5000)
+        super().closeEvent(event)
+
+    def set_language(self, lang: str) -> None:
+        self.settings.setValue("language", lang)
+        self.settings.sync()
+        QMessageBox(
+            QMessageBox.Icon.Information,
+            "gis-carbon",
+            tr("The language changes when the app starts again."),
+            parent=self,
+        ).open()
+
+    # ---------------------------------------------------------------- tasks
+    def _track(
+        self,
+        key: str,
+        label: str,
+        fn: Any,
+        on_done: Any,
+        *,
+        user: bool = False,
+        on_error: Any = None,
+        runner: TaskRunner | None = None,
+        workspace: bool = False,
+    ) -> Any:
+        """Run `fn(progress, cancel)` on a worker — `fn(progress, cancel, ws)` on a connection
+        of its own with `workspace=True`; user tasks show a progress bar and Cancel."""
+        self._pending.add(key)
+
+        def done(result: Any) -> None:
+            self._pending.discard(key)
+            self._hide_task(task)
+            on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            self._pending.discard(key)
+            self._hide_task(task)
+            if _is_cancellation(exc):
+                self.statusBar().showMessage(
+                    f"{label}: {tr('cancelled; nothing was written')}", 10000
+                )
+                return
+            (on_error or self.show_error)(exc)
+
+        def progress(fraction: float, message: str) -> None:
+            if user:
+                self.task_progress.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
+                if message:
+                    self.task_label.setText(f"{label}: {message}")
+
+        runner = runner or (self.user_runner if user else self.runner)
+        task = runner.start(
+            label,
+            fn,
+            workspace=self.ws.path if workspace else None,
+            on_done=done,
+            on_error=failed,
+            on_progress=progress,
+        )
+        if user:
+            self._user_task = task
+            self.task_label.setText(label)
+            self.task_progress.setValue(0)
+            for widget in (self.task_label, self.task_progress, self.task_cancel):
+                widget.show()
+        return task
+
+    def _hide_task(self, task: Any) -> None:
+        if task is not None and task is self._user_task:
+            for widget in (self.task_label, self.task_progress, self.task_cancel):
+                widget.hide()
+            self._user_task = None
+
+    def cancel_user_task(self) -> None:
+        """The status bar's Cancel: the running import or export stops before it writes."""
+        if self._user_task is not None:
+            self._user_task.cancel()
+            self.task_label.setText(f"{self._user_task.name}: {tr('cancelling…')}")
+
+    def busy(self) -> bool:
+        return bool(self._pending) or any(runner.running for runner in self.runners)
+
+    def wait_until_idle(self, timeout_ms: int = 60_000) -> bool:
+        """Process events until workers are done and the map frame is current (screenshots)."""
+        loop_deadline = QTimer()
+        loop_deadline.setSingleShot(True)
+        loop_deadline.start(timeout_ms)
+        app = QApplication.instance()
+        while loop_deadline.isActive():
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)  # type: ignore[union-attr]
+            if (
+                not self.busy()
+                and self.canvas.is_current()
+                and self.canvas.pool.activeThreadCount() == 0
+            ):
+                app.processEvents()  # type: ignore[union-attr]
+                if not self.busy() and self.canvas.is_current():
+                    return True
+            threading.Event().wait(0.01)
+        return False
+
+    def show_error(self, exc: BaseException | str) -> None:
+        text = str(exc)
+        self.statusBar().showMessage(text, 15000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "gis-carbon", text, parent=self)
+        box.open()
+        self._last_error = text
+
+    # ---------------------------------------------------------------- boundaries & layers
+    def _start_boundary_load(self) -> None:
+        def load(progress: Any, cancel: threading.Event) -> dict[str, Any]:
+            progress(0.1, "")
+            counties = _load_boundaries("county")
+            provinces = _load_boundaries("province")
+            return {
+                "counties": counties,
+                "provinces": provinces,
+                "overview": self._render_overview(provinces, counties),
+            }
+
+        self._track(
+            "boundaries",
+            tr("Loading boundaries"),
+            load,
+            self._boundaries_loaded,
+            runner=self.file_runner,
+        )
+
+        def warm_index(progress: Any, cancel: threading.Event) -> None:
+            # The county index that places every new project: built once (~1 s), on a worker
+            # rather than on the first edit. And the modules the GUI thread imports when the
+            # user first imports or exports: importing them there took 50–200 ms.
+            import contextlib
+            import importlib
+
+            from gis_carbon.geo.locate import default_index
+
+            default_index()
+            for module in WARM_MODULES:
+                with contextlib.suppress(ImportError):  # a service not landed yet
+                    importlib.import_module(module)
+
+        self._track(
+            "index",
+            tr("Loading boundaries"),
+            warm_index,
+            lambda _r: _freeze_heap(),
+            runner=self.file_runner,
+        )
+
+    def _overview_bounds(self) -> tuple[float, float, float, float]:
+        return (109.0, 27.5, 121.5, 41.8)  # north China plain down to Hunan: every seed plan
+
+    def _render_overview(self, provinces: BoundaryData, counties: BoundaryData) -> QImage:
+        """The inset: provinces with the plan regions filled, rendered once on the worker."""
+        from PySide6.QtCore import QPointF
+        from PySide6.QtGui import QColor, QFont, QPainter
+
+        view = overview_view(self._overview_bounds())
+        scene = Scene(
+            layers=[
+                LayerState(
+                    "counties", "", "boundary", style={"stroke": "#00000000", "labels": False}
+                ),
+                LayerState(
+                    "provinces", "", "boundary", style={"stroke": "#8a8a8a", "labels": False}
+                ),
+            ],
+            data={"counties": counties, "provinces": provinces},
+            emphasis=self.canvas.emphasis,
+            focus=self.canvas.focus,
+            labels=False,
+            font_family=self.font_family,
+        )
+        image = Renderer().render(scene, view, background="#fbfaf6")
+        painter = QPainter(image)
+        font = QFont(self.font_family)
+        font.setPixelSize(11)
+        painter.setFont(font)
+        painter.setPen(QColor("#1a3d6d"))
+        for code in sorted(self.canvas.emphasis):
+            data = counties if code in counties.index else provinces
+            i = data.index.get(code)
+            if i is None or (
+                code not in ("430781", "120000") and len(code) == 6 and code.startswith("12")
+            ):
+                continue  # Tianjin's districts share its label in the small inset
+            x, y = view.world_to_screen(*data.label_xy[i])
+            painter.drawText(QPointF(float(x) + 4, float(y) + 4), data.names[i])
+        painter.end()
+        self._overview_view = view
+        return image
+
+    def _boundaries_loaded(self, result: dict[str, Any]) -> None:
+        self.canvas.data["provinces"] = result["provinces"]
+        self.canvas.data["counties"] = result["counties"]
+        self.canvas.overview = result["overview"]
+        self.canvas.overview_view = self._overview_view
+        counties: BoundaryData = result["counties"]
+        provinces: BoundaryData = result["provinces"]
+        for data in (provinces, counties):
+            self.region_names.update(zip(data.codes, data.names, strict=True))
+        self._refresh_region_choices()
+        # county names for the table's column (the projects themselves are unchanged)
+        self.projects_panel.set_projects(self.projects_panel.model.projects, self.region_names)
+        if self._initial_zoom:
+            self.zoom_to_plan()
+        else:
+            self.canvas.request_render()
+
+    def refresh_layers(self) -> None:
+        """User layers from the workspace (listed and loaded on workers) plus the base ones."""
+        self._track(
+            "layers",
+            tr("Loading layer"),
+            lambda _progress, _cancel, ws: ws.layers(),
+            self._show_layers,
+            workspace=True,
+        )
+
+    def _show_layers(self, records: list[Any]) -> None:
+        known = {layer.id for layer in self.canvas.state.layers}
+        for record in records:
+            layer_id = f"user:{record.id}"
+            if layer_id in known:
+                continue
+            kind = "raster" if record.kind == "raster" else "vector"
+            style = {**ROLE_STYLES.get(record.role, {}), **dict(record.style)}
+            if record.role == "constraint":
+                style.setdefault("hatch", True)
+            self.canvas.state.add(
+                LayerState(
+                    layer_id, record.title_zh, kind, record.title_en or record.id, style=style
+                ),
+                1,
+            )
+            self._load_user_layer(record, layer_id, style)
+        self.layers_panel.set_layers(self.canvas.state.layers)
+
+    def _load_user_layer(self, record: Any, layer_id: str, style: dict[str, Any]) -> None:
+        def load(progress: Any, cancel: threading.Event, ws: Workspace) -> Any:
+            if record.kind == "raster":
+                return _read_raster(record, ws.path)
+            return _vector_data(ws.layer_features(record.id), style)
+
+        self._track(
+            f"layer:{record.id}",
+            tr("Loading layer"),
+            load,
+            lambda data: self.canvas.set_layer_data(layer_id, data),
+            on_error=lambda exc: self.statusBar().showMessage(f"{record.title_zh}: {exc}", 15000),
+            workspace=True,
+        )
+
+    def _layer_visibility(self, layer_id: str, visible: bool) -> None:
+        self.canvas.state.set_visible(layer_id, visible)
+        self.canvas.request_render()
+
+    def _layer_opacity(self, layer_id: str, opacity: float) -> None:
+        self.canvas.state.set_opacity(layer_id, opacity)
+        self.canvas.request_render()
+
+    def _layer_order(self, layer_id: str, index: int) -> None:
+        self.canvas.state.move(layer_id, index)
+        self.layers_panel.set_layers(self.canvas.state.layers)
+        self.canvas.request_render()
+
+    def _layer_colour(self, layer_id: str, colour: str) -> None:
+        self.canvas.state.set_style(layer_id, stroke=colour)
+        data = self.canvas.data.get(layer_id)
+        if isinstance(data, VectorLayerData):
+            data.style = {**data.style, "stroke": colour}
+        self.canvas.request_render()
+
+    def zoom_to_layer(self, layer_id: str) -> None:
+        data = self.canvas.data.get(layer_id)
+        bounds = None
+        if layer_id == "projects" and self.canvas.projects:
+            import numpy as np
+
+            xy = self.canvas.data["projects"].xy
+            bounds = (xy[:, 0].min(), xy[:, 1].min(), xy[:, 0].max(), xy[:, 1].max())
+            bounds = tuple(float(v) for v in np.asarray(bounds))
+        elif isinstance(data, BoundaryData):
+            self.zoom_full()
+            return
+        elif isinstance(data, VectorLayerData) and len(data.bboxes):
+            import numpy as np
+
+            b = data.bboxes
+            bounds = (
+                float(np.nanmin(b[:, 0])),
+                float(np.nanmin(b[:, 1])),
+                float(np.nanmax(b[:, 2])),
+                float(np.nanmax(b[:, 3])),
+            )
+        elif isinstance(data, RasterLayerData):
+            bounds = data.world_bounds
+        if bounds is not None:
+            self._initial_zoom = False
+            self.canvas.zoom_to_world_bounds(bounds)  # type: ignore[arg-type]
+
+    # ---------------------------------------------------------------- navigation
+    def zoom_full(self) -> None:
+        self._initial_zoom = False
+        self.canvas.zoom_to_lonlat_bounds((73.5, 18.0, 135.0, 53.5))
+
+    def _region_bounds(self, code: str) -> tuple[float, float, float, float] | None:
+        for key in ("counties", "provinces"):
+            data = self.canvas.data.get(key)
+            if isinstance(data, BoundaryData):
+                bounds = data.bounds_of(code)
+                if bounds is not None:
+                    return bounds
+        return None
+
+    def zoom_to_plan(self) -> None:
+        if not self.plan_id:
+            return
+        code = self.plans[self.plan_id].region_code
+        bounds = self._region_bounds(code)
+        if bounds is None:  # boundaries still loading: the projects of the plan's region
+            projects = [p for p in self.canvas.projects.values() if code in p.regions.codes]
+            if not projects:
+                return
+            lons = [p.lonlat[0] for p in projects]
+            lats = [p.lonlat[1] for p in projects]
+            self.canvas.zoom_to_lonlat_bounds((min(lons), min(lats), max(lons), max(lats)))
+            return
+        self._initial_zoom = False
+        self.canvas.set_view(
+            self.canvas.view.resized(self.canvas.width(), self.canvas.height()).fitted(
+                bounds, margin=0.12
+            )
+        )
+
+    def zoom_to_selection(self) -> None:
+        projects = [
+            self.canvas.projects[i] for i in self.canvas.selected if i in self.canvas.projects
+        ]
+        if not projects:
+            return
+        self._initial_zoom = False
+        boxes = [p.geometry.bounds for p in projects]
+        self.canvas.zoom_to_lonlat_bounds(
+            (
+                min(b[0] for b in boxes),
+                min(b[1] for b in boxes),
+                max(b[2] for b in boxes),
+                max(b[3] for b in boxes),
+            )
+        )
+
+    def _show_coordinates(self, lon: float, lat: float) -> None:
+        text = f"WGS 84: {lon:.5f}°E {lat:.5f}°N"
+        try:
+            from gis_carbon.geo.crs import gk_crs, gk_zone_3deg
+
+            zone = gk_zone_3deg(lon)
+            east, north = _gui_transformer(gk_crs(zone)).transform(lon, lat)
+            text += f"   CGCS2000 GK 3° {tr('zone')} {zone}: E {east:,.0f} N {north:,.0f}"
+        except (GisCarbonError, ImportError):
+            pass  # outside China's GK zones: WGS 84 only
+        self.coords.setText(text)
+
+    def set_tool(self, tool: Tool) -> None:
+        self.canvas.set_tool(tool)
+        self.tool_actions[tool].setChecked(True)
+        self.canvas.set_hatched([])
+
+    # ---------------------------------------------------------------- projects & selection
+    def refresh_projects(self, then: Any = None) -> None:
+        """Reload the projects (on a worker: thousands take longer than a frame) into the
+        map, the table and the properties panel; `then()` runs once they are shown."""
+        self._projects_generation += 1
+        generation = self._projects_generation
+
+        def load(progress: Any, cancel: threading.Event, ws: Workspace) -> Any:
+            if generation != self._projects_generation:
+                return None  # a newer reload is queued behind this one
+            projects = ws.projects()
+            counties = {p.regions.county for p in projects if p.regions.county}
+            return projects, ProjectLayerData.from_projects(projects), counties
+
+        def loaded(result: Any) -> None:
+            if result is not None and generation == self._projects_generation:
+                self._show_projects(*result)
+            if then is not None:
+                then()
+
+        self._track("projects", tr("Loading projects"), load, loaded, workspace=True)
+
+    def _show_projects(
+        self, projects: list[Any], layer: ProjectLayerData, counties: set[str]
+    ) -> None:
+        self.canvas.set_projects(projects, layer)
+        self.projects_panel.set_projects(projects, self.region_names)
+        if self.canvas.selected:
+            self._show_selected()
+        self._project_counties = counties
+        self._refresh_region_choices()
+        _freeze_heap()
+
+    def _refresh_region_choices(self) -> None:
+        """The table's region filter: the plans' regions, then every county with projects
+        (collected by the worker that loaded them: no workspace read on the GUI thread)."""
+        seen: dict[str, str] = {}
+        for plan in self.plans.values():
+            seen.setdefault(plan.region_code, plan.region_name)
+        for county in self._project_counties:
+            if county not in seen:
+                seen[county] = self.region_names.get(county, county)
+        current = self.projects_panel.region.currentData()
+        self.projects_panel.set_regions(sorted(seen.items()), current)
+
+    def _canvas_selection(self, ids: frozenset[int]) -> None:
+        self.projects_panel.select(ids, emit=False)
+        self._show_selected()
+
+    def _table_selection(self, ids: frozenset[int]) -> None:
+        self.canvas.set_selection(ids, emit=False)
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        ids = sorted(self.canvas.selected)
+        if ids:
+            self.properties_panel.show_project(self.canvas.projects[ids[0]], self.region_names)
+        else:
+            self.properties_panel.show_nothing()
+
+    def _region_identified(self, code: str) -> None:
+        try:
+            from gis_carbon.geo.boundaries import ancestors
+
+            chain = " › ".join(r.name for r in ancestors(code))
+        except Exception:  # an unknown code: show what we have
+            chain = ""
+        self.properties_panel.show_region(code, self.region_names.get(code, code), chain)
+
+    # ---------------------------------------------------------------- targets
+    def _set_focus_region(self) -> None:
+        if self.plan_id:
+            self.canvas.focus = frozenset({self.plans[self.plan_id].region_code})
+
+    def _plan_changed(self, plan_id: str) -> None:
+        self.plan_id = plan_id or None
+        self._set_focus_region()
+        self.projects_panel.set_regions(
+            [(p.region_code, p.region_name) for p in self.plans.values()],
+            self.plans[plan_id].region_code if plan_id else None,
+        )
+        self.evaluate()
+        self.zoom_to_plan()
+
+    def policy(self) -> str:
+        return str(self.targets_panel.policy.currentData())
+
+    def evaluate(self) -> None:
+        """Evaluate the chosen plan's targets and draw its chart, on a worker."""
+        if not self.plan_id:
+            return
+        try:
+            from gis_carbon.services import progress as progress_service
+        except ImportError:
+            self.targets_panel.set_busy(tr("Target evaluation not available yet"))
+            return
+        self._evaluation_generation += 1
+        generation, plan_id, policy = (self._evaluation_generation, self.plan_id, self.policy())
+        lang = language()
+
+        def work(
+            progress: Any, cancel: threading.Event, ws: Workspace
+        ) -> tuple[int, list[Any] | None, Any]:
+            if generation != self._evaluation_generation:
+                return generation, None, None  # superseded while queued: skip the work
+            results = progress_service.evaluate_plan(ws, plan_id, policy=policy)
+            # matplotlib in a child process: its FreeType text layout held the GIL here for
+            # 100+ ms at a time, and the GUI thread waited (see chart_process).
+            png = chart_png(ws.path, plan_id, lang)
+            chart = QImage.fromData(png) if png else None  # the format is read from the bytes
+            return generation, results, chart
+
+        self.targets_panel.set_busy(tr("Evaluating…"))
+        self._track("evaluate", tr("Evaluating targets"), work, self._evaluated, workspace=True)
+
+    def _evaluated(self, result: tuple[int, list[Any], Any]) -> None:
+        generation, progress, chart = result
+        if generation != self._evaluation_generation or progress is None:
+            return  # an older evaluation finishing late
+        self.progress = progress
+        chosen = self.targets_panel.chosen
+        self.targets_panel.show_progress(progress)
+        self.targets_panel.set_chart(chart if chart is not None and not chart.isNull() else None)
+        if chosen:
+            self.targets_panel.choose(chosen)
+
+    def _target_chosen(self, progress: Any) -> None:
+        ids = frozenset(pid for pid, _v in progress.contributors) if progress else frozenset()
+        self.canvas.set_highlight(ids)
+
+    # ---------------------------------------------------------------- editing
+    def _geometry_drawn(self, geometry: Any, tool: str) -> None:
+        """Check the site first (warnings show before the form), then open the form."""
+        self._drawn_geometry = geometry
+        self._check_site(geometry, then_open_form=True)
+
+    def _drawing_changed(self, geometry: Any) -> None:
+        if geometry is None:
+            return
+        self._check_site(geometry, then_open_form=False)
+
+    def _check_site(self, geometry: Any, then_open_form: bool) -> None:
+        self._siting_generation += 1
+        generation = self._siting_generation
+        try:
+            from gis_carbon.services import siting as siting_service
+        except ImportError:
+            self.siting_panel.show_text(tr("Siting checks not available yet"))
+            if then_open_form:
+                self.open_project_form(geometry)
+            return
+
+        def work(progress: Any, cancel: threading.Event, ws: Workspace) -> Any:
+            if generation != self._siting_generation and not then_open_form:
+                return _STALE  # the drawing moved on while this check was queued
+            if not ws.layers():
+                return None
+            # the context is cached per workspace file and rebuilt (from this worker's
+            # connection) only when the layers change; check() itself reads no SQL
+            return siting_service.siting_context(ws).check(geometry, None)
+
+        def done(report: Any) -> None:
+            if report is _STALE:
+                return
+            if generation == self._siting_generation or then_open_form:
+                self._show_site_report(report)
+            if then_open_form:
+                self.open_project_form(geometry)
+
+        def failed(exc: BaseException) -> None:
+            self.siting_panel.show_text(f"{tr('Siting check failed')}: {exc}")
+            if then_open_form:
+                self.open_project_form(geometry)
+
+        self._track("siting", tr("Checking site"), work, done, on_error=failed, workspace=True)
+
+    def _show_site_report(self, report: Any) -> None:
+        if report is None:
+            self.siting_panel.show_text(tr("No constraint layers in this workspace."))
+            self.canvas.set_hatched([])
+            return
+        self.siting_panel.show_report(report)
+        paths = [
+            geometry_path(v.overlap_geometry)[0]
+            for v in report.violations
+            if v.overlap_geometry is not None and not v.overlap_geometry.is_empty
+        ]
+        self.canvas.set_hatched(paths)
+        if report.violations:
+            self.docks["siting"].raise_()
+
+    def open_project_form(self, geometry: Any, project: Any = None) -> ProjectForm:
+        form = ProjectForm(geometry, self, project=project)
+        form.accepted_input.connect(self._form_accepted)
+        form.finished.connect(lambda _r: self._form_closed(form))
+        self.project_form = form
+        form.open()
+        return form
+
+    def _form_closed(self, form: ProjectForm) -> None:
+        if self.project_form is form:
+            self.project_form = None
+        self.canvas.set_hatched([])
+
+    def _form_accepted(self, payload: Any) -> None:
+        if isinstance(payload, tuple):
+            project, changes = payload
+            self.run_command(EditProject(self.store, project, changes))
+        else:
+            self.run_command(AddProject(self.store, payload))
+
+    def run_command(self, command: Any) -> None:
+        """Do an edit on the workspace worker (where every pyproj call of the services runs:
+        pyproj transformers cached in gis_carbon.geo.crs must not be used from two threads)."""
+        self._run_on_stack("push", command)
+
+    def undo(self) -> None:
+        if self.undo_stack.can_undo():
+            self._run_on_stack("undo")
+
+    def redo(self) -> None:
+        if self.undo_stack.can_redo():
+            self._run_on_stack("redo")
+
+    def _run_on_stack(self, operation: str, command: Any = None) -> None:
+        stack = self.undo_stack
+
+        def work(progress: Any, cancel: threading.Event) -> Any:
+            # On the edit worker (one thread, so edits apply in the order made); the
+            # commands' store opens its own connection for each write.
+            if operation == "push":
+                return stack.push(command)
+            if operation == "undo":
+                return stack.undo() if stack.can_undo() else None
+            return stack.redo() if stack.can_redo() else None
+
+        def done(result: Any) -> None:
+            self._update_undo_actions()
+            if result is not None:
+                self._after_edit(result)
+
+        def failed(exc: BaseException) -> None:
+            self._update_undo_actions()
+            self.show_error(exc)
+
+        self._track("edit", tr("Saving"), work, done, on_error=failed, runner=self.edit_runner)
+
+    def _after_edit(self, command: Any) -> None:
+        def select_touched() -> None:
+            ids = [i for i in command.project_ids if i in self.canvas.projects]
+            self.canvas.set_selection(set(ids))
+
+        self.refresh_projects(then=select_touched)
+        self.evaluate()
+        text = command.text_zh if language() == "zh" else command.text_en
+        self.statusBar().showMessage(text, 5000)
+
+    def _update_undo_actions(self) -> None:
+        if not hasattr(self, "actions"):
+            return
+        lang = language()
+        for key, can, text in (
+            ("undo", self.undo_stack.can_undo(), self.undo_stack.undo_text(lang)),
+            ("redo", self.undo_stack.can_redo(), self.undo_stack.redo_text(lang)),
+        ):
+            action = self.actions[key]
+            action.setEnabled(can)
+            action.setText(f"{tr(key.capitalize())} {text}".strip())
+
+    def move_project(self, project_id: int, geometry: Any) -> None:
+        project = self.ws.get_project(project_id)
+        self.run_command(MoveProject(self.store, project, geometry))
+
+    def edit_project_dialog(self, project_id: int) -> None:
+        project = self.ws.get_project(project_id)
+        self.open_project_form(project.geometry, project)
+
+    def delete_selected(self) -> None:
+        self.delete_projects(set(self.canvas.selected))
+
+    def delete_projects(self, ids: set[int]) -> None:
+        for pid in sorted(ids):
+            self.run_command(DeleteProject(self.store, self.ws.get_project(pid)))
+
+    # ---------------------------------------------------------------- workspace, import, export
+    def new_workspace(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, tr("New workspace"), "", "gis-carbon (*.sqlite)"
+        )
+        if path:
+            self._switch_workspace(path)
+
+    def open_workspace_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, tr("Open workspace"), "", "gis-carbon (*.sqlite *.gcarbon.sqlite);;* (*)"
+        )
+        if path:
+            self._switch_workspace(path)
+
+    def _switch_workspace(self, path: str) -> None:
+        from gis_carbon.services import open_workspace
+
+        try:
+            ws = open_workspace(path)
+        except GisCarbonError as exc:
+            self.show_error(exc)
+            return
+        self.save_settings()
+        window = MainWindow(ws, settings=self.settings, font_family=self.font_family)
+        window.show()
+        self.settings.setValue("last_workspace", str(ws.path))
+        self._replacement = window
+        self.close()
+
+    def import_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            tr("Import"),
+            "",
+            tr("Spatial data and ledgers") + " (*.shp *.zip *.gpkg *.geojson *.json *.kml *.kmz"
+            " *.csv *.xlsx *.tif *.tiff);;* (*)",
+        )
+        if path:
+            self.import_path(path)
+
+    def import_path(self, path: str, **options: Any) -> None:
+        from gis_carbon.services import background
+
+        workspace = self.ws.path
+
+        # In a child process (services.background): the import's per-row Python would
+        # otherwise hold the GIL the GUI thread needs. This worker thread only waits.
+        def work(progress: Any, cancel: threading.Event) -> Any:
+            return background.run_import(
+                workspace, path, progress=progress, cancel=cancel, **options
+            )
+
+        def done(result: Any) -> None:
+            self.statusBar().showMessage(
+                tr("Imported {n} from {name}").format(n=result.count, name=Path(path).name), 10000
+            )
+            self.refresh_layers()
+            self.refresh_projects()
+            self.evaluate()
+
+        self._track("import", tr("Importing"), work, done, user=True)
+
+    def export_dialog(self) -> None:
+        path, _chosen = QFileDialog.getSaveFileName(
+            self,
+            tr("Export"),
+            "",
+            "GeoPackage (*.gpkg);;Shapefile (*.shp);;KML (*.kml);;KMZ (*.kmz);;"
+            "Excel (*.xlsx);;HTML (*.html);;GeoJSON (*.geojson);;CSV (*.csv)",
+        )
+        if path:
+            self.export_path(path)
+
+    def export_path(self, path: str, fmt: str | None = None) -> None:
+        from gis_carbon.services import background
+
+        fmt = fmt or Path(path).suffix.lstrip(".").lower()
+        plan = self.plan_id
+        workspace = self.ws.path
+
+        # In a child process, like imports (its charts use the child's own pyplot).
+        def work(progress: Any, cancel: threading.Event) -> Any:
+            return background.run_export(
+                workspace, fmt, path, plan=plan, progress=progress, cancel=cancel
+            )
+
+        self._track(
+            "export",
+            tr("Exporting"),
+            work,
+            lambda _r: self.statusBar().showMessage(
+                tr("Exported to {path}").format(path=path), 10000
+            ),
+            user=True,
+        )
+
+
+def _freeze_heap() -> None:
+    """Move every object alive now (boundaries, the location index, modules, the projects
+    shown) out of the cyclic GC's reach. A full collection walks all tracked objects while
+    holding the GIL — 100–130 ms with the boundaries loaded, stalling the GUI thread even
+    when a worker triggered it. Frozen objects are still freed by reference counting when
+    dropped (projects and boundary data hold no cycles)."""
+    import gc
+
+    gc.freeze()
+
+
+_STALE = object()  # a live siting check skipped because a newer one is queued
+
+
+def _is_cancellation(exc: BaseException) -> bool:
+    return type(exc).__name__ in ("ImportCancelled", "ExportCancelled")
+
+
+_GUI_TRANSFORMERS: dict[str, Any] = {}
+
+
+def _gui_transformer(crs: str) -> Any:
+    """The GUI thread's own pyproj transformers: a Transformer must not be shared between
+    threads, and workers use gis_carbon.geo.crs's cached ones at the same time."""
+    transformer = _GUI_TRANSFORMERS.get(crs)
+    if transformer is None:
+        from pyproj import Transformer
+
+        transformer = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        _GUI_TRANSFORMERS[crs] = transformer
+    return transformer
+
+
+def _vector_data(
+    features: list[tuple[Any, dict[str, Any]]], style: dict[str, Any]
+) -> VectorLayerData:
+    import numpy as np
+
+    paths, boxes, points = [], [], []
+    for geometry, _props in features:
+        if geometry is None or geometry.is_empty:
+            continue
+        if geometry.geom_type in ("Point", "MultiPoint"):
+            import shapely
+
+            coords = shapely.get_coordinates(geometry)
+            x, y = lonlat_to_world(coords[:, 0], coords[:, 1])
+            points.extend(zip(x.tolist(), y.tolist(), strict=True))
+            continue
+        path, areal = geometry_path(geometry)
+        minx, miny, maxx, maxy = geometry.bounds
+        x0, y0 = lonlat_to_world(minx, miny)
+        x1, y1 = lonlat_to_world(maxx, maxy)
+        paths.append((path, areal))
+        boxes.append((float(x0), float(y0), float(x1), float(y1)))
+    return VectorLayerData(
+        paths, np.array(boxes).reshape(-1, 4), np.array(points).reshape(-1, 2), dict(style)
+    )
+
+
+def _read_raster(record: Any, workspace_path: Path, max_pixels: int = 2048) -> RasterLayerData:
+    """rasterio read (decimated to ≤ max_pixels a side) → colour ramp → QImage."""
+    import rasterio
+    from rasterio.warp import transform_bounds
+
+    path = Path(record.path)
+    if not path.is_absolute():
+        path = workspace_path.parent / path
+    with rasterio.open(path) as src:
+        scale = max(1.0, max(src.width, src.height) / max_pixels)
+        shape = (max(1, int(src.height / scale)), max(1, int(src.width / scale)))
+        values = src.read(1, out_shape=shape, masked=False)
+        nodata = src.nodata
+        bounds = src.bounds
+        if src.crs is not None and src.crs.to_epsg() != 4326:
+            bounds = transform_bounds(src.crs, "EPSG:4326", *bounds)
+    x0, y0 = lonlat_to_world(bounds[0], bounds[1])
+    x1, y1 = lonlat_to_world(bounds[2], bounds[3])
+    return RasterLayerData(
+        raster_image(values, nodata), (float(x0), float(y0), float(x1), float(y1))
+    )

@@ -1,0 +1,75 @@
+"""The workspace side of undoable commands: the same services the CLI uses.
+
+No Qt here: the undo tests (tests/model/test_commands.py) use it without a display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from gis_carbon.model.project import Project
+from gis_carbon.services import projects as project_services
+from project_db.repository import Workspace
+
+
+class WorkspaceStore:
+    """`gis_carbon.model.commands.ProjectStore` over an open Workspace."""
+
+    def __init__(self, ws: Workspace, author: str | None = None) -> None:
+        self.ws = ws
+        self.author = author
+
+    def add(self, data: Any) -> Project:
+        return project_services.add_project(self.ws, data, author=self.author)
+
+    def edit(self, project_id: int, changes: Mapping[str, Any], expected_version: int) -> Project:
+        return project_services.edit_project(
+            self.ws,
+            project_id,
+            dict(changes),
+            expected_version=expected_version,
+            author=self.author,
+        )
+
+    def delete(self, project_id: int, expected_version: int | None) -> Project:
+        return project_services.delete_project(
+            self.ws, project_id, expected_version=expected_version, author=self.author
+        )
+
+    def restore(self, project: Project) -> Project:
+        return self.ws.restore_project(project, author=self.author)
+
+    def replace(self, project: Project, expected_version: int) -> Project:
+        # The earlier state keeps its own regions: they were assigned from its geometry.
+        return self.ws.update_project(
+            project.with_changes(version=expected_version), author=self.author
+        )
+
+
+class WorkspacePathStore:
+    """The same store for a worker thread: each operation opens its own connection to the
+    workspace file (an sqlite3 connection must stay on the thread that opened it)."""
+
+    def __init__(self, path: Any, author: str | None = None) -> None:
+        self.path = path
+        self.author = author
+
+    def _run(self, method: str, *args: Any) -> Any:
+        with Workspace(self.path, create=False) as ws:
+            return getattr(WorkspaceStore(ws, self.author), method)(*args)
+
+    def add(self, data: Any) -> Project:
+        return self._run("add", data)  # type: ignore[no-any-return]
+
+    def edit(self, project_id: int, changes: Mapping[str, Any], expected_version: int) -> Project:
+        return self._run("edit", project_id, changes, expected_version)  # type: ignore[no-any-return]
+
+    def delete(self, project_id: int, expected_version: int | None) -> Project:
+        return self._run("delete", project_id, expected_version)  # type: ignore[no-any-return]
+
+    def restore(self, project: Project) -> Project:
+        return self._run("restore", project)  # type: ignore[no-any-return]
+
+    def replace(self, project: Project, expected_version: int) -> Project:
+        return self._run("replace", project, expected_version)  # type: ignore[no-any-return]
