@@ -49,8 +49,8 @@ from gis_carbon.qt.render import (
     VectorLayerData,
     raster_image,
 )
-from gis_carbon.qt.store import WorkspacePathStore
 from gis_carbon.qt.workers import GUI_SWITCH_INTERVAL_S, TaskRunner
+from gis_carbon.services.store import WorkspacePathStore
 from project_db.repository import Workspace
 
 BASE_LAYERS = (

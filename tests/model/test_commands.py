@@ -13,8 +13,8 @@ from gis_carbon.model.commands import (
     MoveProject,
     UndoStack,
 )
-from gis_carbon.qt.store import WorkspaceStore
 from gis_carbon.services import ProjectInput
+from gis_carbon.services.store import WorkspaceStore
 
 # 沿庄镇 (静海区) as Amap shows it (GCJ-02), and a point in 津市市 (Hunan).
 YANZHUANG_GCJ = (116.832979, 38.815994)

@@ -1,6 +1,6 @@
 """The workspace side of undoable commands: the same services the CLI uses.
 
-No Qt here: the undo tests (tests/model/test_commands.py) use it without a display.
+The undo tests (tests/model/test_commands.py) use it without a display.
 """
 
 from __future__ import annotations
