@@ -27,7 +27,8 @@ def register(subparsers: Any) -> None:
         subparsers,
         "locate",
         cmd_locate,
-        "name the province, city and county holding a point (or every point of a CSV)",
+        "name the province, city, county (and township, from imported township layers) "
+        "holding a point (or every point of a CSV)",
     )
     cmd.add_argument("lon", nargs="?", help="longitude (decimal or 117°03′52″E)")
     cmd.add_argument("lat", nargs="?", help="latitude (decimal or 39°09′26″N)")
@@ -168,6 +169,16 @@ def cmd_locate(args: argparse.Namespace) -> int:
     lon, lat = _to_wgs84(lon, lat, args.coords)
     code = default_index().locate_point(lon, lat)
     result = {"lon": lon, "lat": lat, **_chain_json(code)}
+    townships = _township_index(args)
+    if townships is not None:
+        from shapely.geometry import Point
+
+        township = townships.township_of(Point(lon, lat), code)
+        result["township"] = None
+        if township is not None:
+            name = townships.name(township) or ""
+            result["township"] = {"code": township, "name": name}
+            result["chain"].append({"code": township, "name": name, "level": "township"})
     if args.json:
         print_json(result)
         return 0
@@ -176,6 +187,19 @@ def cmd_locate(args: argparse.Namespace) -> int:
         return 0
     print(" > ".join(f"{r['name']} ({r['code']})" for r in result["chain"]))
     return 0
+
+
+def _township_index(args: argparse.Namespace) -> Any:
+    """The township index of the workspace, None when it has no township layers. A workspace
+    that does not exist yet is not created (and seeded) just to locate a point."""
+    from gis_carbon.services.regions import township_index
+    from project_db.repository import Workspace, default_workspace_path
+
+    path = Path(args.workspace) if args.workspace else default_workspace_path()
+    if not path.exists():
+        return None
+    with Workspace(path, create=False) as ws:
+        return township_index(ws)
 
 
 _LON_HEADERS = ("lon", "lng", "longitude", "经度", "x")

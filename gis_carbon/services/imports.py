@@ -191,7 +191,9 @@ def import_file(
     )
     report(0.5, "checking rows")
     if as_layer is not None:
-        return _as_layer(ws, read, as_layer, definition, role, distance_m, given, dry_run, report)
+        return _as_layer(
+            ws, read, as_layer, definition, role, distance_m, given, dry_run, report, author
+        )
     return _as_projects(ws, read, used_mapping, plan_id, dry_run, report, author)
 
 
@@ -261,6 +263,33 @@ def _township_fields(
     return {"code_field": found["code"], "name_field": found["name"]}
 
 
+def _county_of(value: Any) -> str:
+    from gis_carbon.services.regions import township_code
+
+    return (township_code(value) or "")[:6]
+
+
+def _township_problems(read: ReadResult, fields: dict[str, str]) -> list[str]:
+    """Every township needs a polygon and a 9- or 12-digit code (its first six digits are the
+    county's); anything else could never be assigned, so it is refused rather than stored."""
+    from gis_carbon.services.regions import township_code
+
+    problems = []
+    for record in read.records:
+        value = record.properties.get(fields["code_field"])
+        if township_code(value) is None:
+            problems.append(
+                f"{record.where}: {fields['code_field']} {value!r} is not a township code "
+                "(9 or 12 digits, the first six the county's, e.g. 120118101000)"
+            )
+        geometry = record.geometry
+        if geometry is not None and geometry.geom_type not in ("Polygon", "MultiPolygon"):
+            problems.append(
+                f"{record.where}: a township must be a polygon, not {geometry.geom_type}"
+            )
+    return problems
+
+
 def _as_layer(
     ws: Workspace,
     read: ReadResult,
@@ -271,13 +300,23 @@ def _as_layer(
     given: dict[str, str],
     dry_run: bool,
     report: Progress,
+    author: str | None = None,
 ) -> ImportResult:
+    from gis_carbon.services.regions import reassign_townships
+
     problems = list(read.problems)
     for record in read.records:
         if record.geometry is None and not any(p.startswith(record.where + ":") for p in problems):
             problems.append(f"{record.where}: no location")
     if not read.records:
         problems.append("the file holds no features")
+    fields = (
+        _township_fields(read, definition, given)
+        if definition is not None and definition.params.get("level") == "township"
+        else None
+    )
+    if fields is not None:
+        problems.extend(_township_problems(read, fields))
     if problems:
         raise InputRowsError(read.path, problems)
     layer_id = _layer_id(name)
@@ -292,7 +331,7 @@ def _as_layer(
         title_zh, title_en, default_role = definition.title_zh, definition.title_en, definition.role
         style = dict(definition.style)
         params = {k: v for k, v in definition.params.items() if not k.endswith("_fields")}
-        params.update(_township_fields(read, definition, given))
+        params.update(fields or {})
         if role is not None and role != definition.role:
             raise InputFileError(f"--layer {name} is a {definition.role} layer; drop --role {role}")
     stored_role, role_params = _role(role, distance_m, default_role)
@@ -330,6 +369,13 @@ def _as_layer(
         return result
     with ws.transaction():
         result.layer = ws.add_layer(layer_record, features)
+        if fields is not None:
+            # Townships are the fourth region level: projects already stored inside this
+            # layer get their township now, in the same transaction as the layer itself.
+            report(0.9, "assigning townships")
+            counties = {_county_of(r.properties[fields["code_field"]]) for r in read.records}
+            changed = reassign_townships(ws, counties, author=author)
+            result.notes.append(f"township assigned to {len(changed)} existing projects")
     report(1.0, "done")
     return result
 
@@ -535,7 +581,7 @@ def _as_projects(
     if plan_id is not None:
         ws.plan(plan_id)  # NotFoundError before anything is written
     report(0.8, "assigning regions")
-    located = with_regions_many([p for _, p in projects])
+    located = with_regions_many([p for _, p in projects], ws)
     outside = [r.where for (r, _), p in zip(projects, located, strict=True) if not p.regions.county]
     if defaulted_status:
         notes.append(f"{defaulted_status} rows without a status stored as {DEFAULT_STATUS} (规划)")

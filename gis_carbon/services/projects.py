@@ -125,7 +125,7 @@ def project_from_input(data: ProjectInput, *, source: str = "") -> Project:
 
 
 def add_project(ws: Workspace, data: ProjectInput, *, author: str | None = None) -> Project:
-    project = with_regions(project_from_input(data, source=author or "user"))
+    project = with_regions(project_from_input(data, source=author or "user"), ws)
     return ws.add_project(project, author=author)
 
 
@@ -171,7 +171,7 @@ def edit_project(
         updated["geometry"] = parse_geometry(lon, lat, changes.get("wkt"))
     project = validate_project(current.with_changes(**updated))
     if moved:
-        project = with_regions(project)
+        project = with_regions(project, ws)
     return ws.update_project(project, author=author)
 
 
