@@ -84,7 +84,6 @@ WARM_MODULES = (
     "gis_carbon.services.siting",
     "geopandas",
     "pyogrio",
-    "matplotlib.pyplot",
 )
 
 

@@ -30,10 +30,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 Progress = Callable[[float, str], None]
 
-# matplotlib's pyplot (used by the progress chart and the HTML/Excel reports) keeps global
-# state: two workers drawing at once would mix their figures. Workers that draw hold this.
-PYPLOT_LOCK = threading.Lock()
-
 
 def _lower_priority() -> None:
     """Workers yield the CPU to the GUI thread (Linux: a thread's own nice value), so the GUI
