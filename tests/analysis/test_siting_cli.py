@@ -40,7 +40,7 @@ def _assert_half(report):
     assert violation["overlap_m2"] == pytest.approx(300_000.0, rel=0.01)  # acceptance: 1 %
     assert violation["overlap_mu"] == pytest.approx(450.0, rel=0.01)
     assert violation["overlap_ha"] == pytest.approx(30.0, rel=0.01)
-    assert report["capacity_hint"]["capacity_mw"] == pytest.approx(10.8, rel=0.01)
+    assert report["capacity_hint"]["capacity_mw"] == pytest.approx(10.5, rel=0.01)
 
 
 def test_check_site_reports_the_half_overlap_and_capacity(seeded_path, capsys):
@@ -77,7 +77,7 @@ def test_check_site_reports_the_half_overlap_and_capacity(seeded_path, capsys):
         "地面光伏",
     )
     assert code == 0
-    assert "生态保护红线" in out and "450.0" in out and "10.8 MW" in out
+    assert "生态保护红线" in out and "450.0" in out and "10.5 MW" in out
 
 
 def test_check_site_after_gis_carbon_import_role_exclusion(seeded_path, tmp_path, capsys):
@@ -211,7 +211,7 @@ def test_suitability_excludes_the_steep_half_for_ground_pv(seeded_path, tmp_path
     assert result["region_km2"] == pytest.approx(total, rel=0.01)
     # Cells on the kink and along the outline are the error: 2 % of the eligible area.
     assert result["eligible_km2"] == pytest.approx(west_half, rel=0.02)
-    assert result["potential_mw"] == pytest.approx(result["eligible_km2"] * 36.0, rel=1e-9)
+    assert result["potential_mw"] == pytest.approx(result["eligible_km2"] * 35.0, rel=1e-9)
     with rasterio.open(result["raster_path"]) as src:
         grid = src.read(1)
         assert src.nodata == 255
