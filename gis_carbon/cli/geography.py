@@ -1,4 +1,4 @@
-"""Geography commands: locate, regions, import, layers."""
+"""Geography commands: locate, regions, import, layers, remove-layer."""
 
 from __future__ import annotations
 
@@ -130,6 +130,17 @@ def register(subparsers: Any) -> None:
     )
     cmd.add_argument("--json", action="store_true", help="print JSON")
 
+    cmd = add_command(
+        subparsers,
+        "remove-layer",
+        cmd_remove_layer,
+        "remove a layer of the workspace (imported with `import --layer`/`--role`) and its "
+        "features; removing a township layer assigns the projects' townships again from the "
+        "remaining township layers. The built-in boundary layers cannot be removed",
+    )
+    cmd.add_argument("id", metavar="ID", help="the layer id, as `gis-carbon layers` lists it")
+    cmd.add_argument("--json", action="store_true", help="print JSON")
+
 
 # ------------------------------------------------------------------ locate
 def _chain_json(code: str | None) -> dict[str, Any]:
@@ -246,8 +257,16 @@ def _locate_points(args: argparse.Namespace) -> int:
     codes: Any = default_index().locate_points(lon_arr, lat_arr) if body else []
     chains: dict[str, dict[str, Any]] = {}
     extra = ["province", "province_name", "city", "city_name", "county", "county_name"]
+    # The township columns only when the workspace has township layers: without them the
+    # output keeps the columns it always had (scripts read them by position too).
+    townships = _township_index(args)
+    township_cells: Any = [()] * len(body)
+    if townships is not None:
+        extra += ["township", "township_name"]
+        found = townships.townships_at(lon_arr, lat_arr, codes if body else [])
+        township_cells = zip(found.tolist(), townships.names_of(found).tolist(), strict=True)
     out_rows = []
-    for row, code in zip(body, codes, strict=True):
+    for row, code, township in zip(body, codes, township_cells, strict=True):
         key = str(code) if code else ""
         if key not in chains:
             chains[key] = _chain_json(key or None)
@@ -256,7 +275,7 @@ def _locate_points(args: argparse.Namespace) -> int:
         for level in LEVELS:
             item = chain[level]
             cells += [item["code"], item["name"]] if item else ["", ""]
-        out_rows.append([*row, *([""] * (len(header) - len(row))), *cells])
+        out_rows.append([*row, *([""] * (len(header) - len(row))), *cells, *township])
     if args.json:
         print_json([dict(zip([*header, *extra], r, strict=True)) for r in out_rows])
         return 0
@@ -269,10 +288,15 @@ def _locate_points(args: argparse.Namespace) -> int:
         if args.out:
             target.close()
     if args.out:
-        outside = sum(1 for r in out_rows if not r[-2])
+        county_at = len(header) + extra.index("county")
+        outside = sum(1 for r in out_rows if not r[county_at])
+        notes = [f"{outside} outside every county"] if outside else []
+        if townships is not None:
+            township_at = len(header) + extra.index("township")
+            notes.append(f"{sum(1 for r in out_rows if r[township_at])} in a township")
         print(
             f"wrote {len(out_rows)} rows to {args.out}"
-            + (f" ({outside} outside every county)" if outside else ""),
+            + (f" ({', '.join(notes)})" if notes else ""),
             file=sys.stderr,
         )
     return 0
@@ -417,4 +441,28 @@ def cmd_layers(args: argparse.Namespace) -> int:
         ],
         ["id", "title", "title_en", "role", "kind", "origin", "features", "constraint"],
     )
+    return 0
+
+
+def cmd_remove_layer(args: argparse.Namespace) -> int:
+    from gis_carbon.services.layers import remove_layer
+
+    with open_from_args(args) as ws:
+        removed = remove_layer(ws, args.id)
+    if args.json:
+        print_json(removed.to_json())
+        return 0
+    layer = removed.layer
+    what = "raster" if layer.kind == "raster" else f"{removed.features} features"
+    print(f"removed layer {layer.id} ({layer.title_zh}, {layer.role}): {what}")
+    if removed.file_removed:
+        print(f"deleted {removed.file_removed}")
+    if removed.projects:
+        print(f"township changed on {len(removed.projects)} projects:")
+        print_table(
+            [[*project_cells(p), p.regions.township or "—"] for p in removed.projects],
+            [*PROJECT_HEADERS, "township"],
+        )
+    for note in removed.notes:
+        print(f"note: {note}")
     return 0

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -49,6 +50,8 @@ VERDICT_COLOURS = {
     "no_data": "#757575",
 }
 _Index = QModelIndex | QPersistentModelIndex
+# Map layer ids of the workspace's own layers (imported); the others are built in.
+USER_LAYER_PREFIX = "user:"
 
 
 def _number(value: float | None) -> str:
@@ -505,6 +508,7 @@ class LayersPanel(QWidget):
     order_changed = Signal(str, int)  # layer id, new index (0 = top)
     colour_changed = Signal(str, str)
     zoom_requested = Signal(str)
+    remove_requested = Signal(str)  # a user layer's map id, after the user confirmed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -520,6 +524,14 @@ class LayersPanel(QWidget):
         buttons = QHBoxLayout()
         for button in (self.up, self.down, self.zoom, self.colour):
             buttons.addWidget(button)
+        # Only the workspace's own (imported) layers can be removed; the button says why
+        # it is disabled for the built-in ones.
+        self.remove = QPushButton(tr("Remove layer"))
+        self.remove.setEnabled(False)
+        self.remove.setToolTip(tr("Only imported layers can be removed"))
+        remove_row = QHBoxLayout()
+        remove_row.addStretch(1)
+        remove_row.addWidget(self.remove)
         opacity_row = QHBoxLayout()
         opacity_row.addWidget(QLabel(tr("Opacity")))
         opacity_row.addWidget(self.opacity, 1)
@@ -527,6 +539,7 @@ class LayersPanel(QWidget):
         layout.addWidget(self.tree)
         layout.addLayout(opacity_row)
         layout.addLayout(buttons)
+        layout.addLayout(remove_row)
         self._filling = False
         self.tree.itemChanged.connect(self._item_changed)
         self.tree.currentItemChanged.connect(self._current_changed)
@@ -537,6 +550,7 @@ class LayersPanel(QWidget):
             lambda: self.current_id() and self.zoom_requested.emit(self.current_id())
         )
         self.colour.clicked.connect(self._pick_colour)
+        self.remove.clicked.connect(self._confirm_remove)
         self.layers: list[LayerState] = []
 
     def set_layers(self, layers: list[LayerState]) -> None:
@@ -556,6 +570,7 @@ class LayersPanel(QWidget):
                 self.tree.setCurrentItem(item)
         self.tree.resizeColumnToContents(0)
         self._filling = False
+        self._update_remove()
 
     def current_id(self) -> str | None:
         item = self.tree.currentItem()
@@ -575,6 +590,36 @@ class LayersPanel(QWidget):
             self.opacity.blockSignals(True)
             self.opacity.setValue(round(layer.opacity * 100))
             self.opacity.blockSignals(False)
+        self._update_remove()
+
+    def _update_remove(self) -> None:
+        layer_id = self.current_id()
+        removable = layer_id is not None and layer_id.startswith(USER_LAYER_PREFIX)
+        self.remove.setEnabled(removable)
+        self.remove.setToolTip(
+            tr("Remove the layer and its features from the workspace")
+            if removable
+            else tr("Only imported layers can be removed")
+        )
+
+    def _confirm_remove(self) -> None:
+        layer_id = self.current_id()
+        layer = next((x for x in self.layers if x.id == layer_id), None)
+        if layer is None or not layer.id.startswith(USER_LAYER_PREFIX):
+            return
+        answer = QMessageBox.question(
+            self,
+            tr("Remove layer"),
+            tr(
+                "Remove the layer “{title}” and its features from the workspace? Projects "
+                "stay; if it is a township layer, their townships are assigned again. "
+                "This cannot be undone."
+            ).format(title=layer.title(language())),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.remove_requested.emit(layer.id)
 
     def _opacity(self, value: int) -> None:
         layer_id = self.current_id()

@@ -12,10 +12,13 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gis_carbon.errors import NotFoundError, ValidationError
 from project_db.repository import LayerRecord, Workspace
+
+if TYPE_CHECKING:
+    from gis_carbon.model.project import Project
 
 ROLES = ("boundary", "constraint", "resource", "infrastructure", "reference")
 KINDS = ("vector", "raster")
@@ -181,13 +184,128 @@ def layer_catalogue(
     return entries
 
 
+# ------------------------------------------------------------------ removing
+class BuiltInLayerError(ValidationError):
+    """The layer is one of the catalogue's built-in layers, not the workspace's."""
+
+
+@dataclass(frozen=True)
+class RemovedLayer:
+    """What :func:`remove_layer` removed."""
+
+    layer: LayerRecord
+    features: int  # stored features deleted with it (0 for a raster)
+    projects: tuple[Project, ...] = ()  # projects whose township changed (stored versions)
+    file_removed: str | None = None  # the raster copy in <workspace>.layers/, deleted
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.layer.id,
+            "title_zh": self.layer.title_zh,
+            "title_en": self.layer.title_en,
+            "role": self.layer.role,
+            "kind": self.layer.kind,
+            "features": self.features,
+            "projects_changed": len(self.projects),
+            "project_ids": [p.id for p in self.projects],
+            "file_removed": self.file_removed,
+            "notes": list(self.notes),
+        }
+
+
+def remove_layer(
+    ws: Workspace,
+    layer_id: str,
+    *,
+    author: str | None = None,
+    folder: Path | None = None,
+) -> RemovedLayer:
+    """Remove a layer of the workspace (imported or created there) with its features.
+
+    The built-in layers of the catalogue (``layers/*.toml``: the province, city and county
+    boundaries) are not the workspace's and are refused, as is an id the workspace lacks;
+    both leave the workspace untouched. A township layer is the fourth region level: the
+    townships of the stored projects it covered are assigned again from the remaining
+    township layers (cleared where none holds them) in the same transaction as the removal,
+    so no project keeps the code of a removed layer. A raster's copy in the workspace's
+    ``.layers`` folder is deleted once the removal is committed."""
+    from gis_carbon.services.regions import is_township_layer, reassign_townships
+
+    if not isinstance(layer_id, str) or not layer_id.strip():
+        raise ValidationError(f"a layer id is needed; got {layer_id!r}", "layer", layer_id)
+    stored = {layer.id: layer for layer in ws.layers()}
+    # A stored layer is the workspace's own even when it shares an id with a definition
+    # (a raster imported as county.tif): only what the workspace holds can be removed.
+    layer = stored.get(layer_id)
+    if layer is None:
+        definition = find_definition(layer_id, folder)
+        if definition is not None and not definition.user_import:
+            raise BuiltInLayerError(
+                f"layer {layer_id!r} ({definition.title_zh}) is a built-in layer of the "
+                f"catalogue ({definition.file}), not one of the workspace's; it cannot be removed",
+                "layer",
+                layer_id,
+            )
+        known = ", ".join(sorted(stored)) or "none"
+        raise NotFoundError(
+            f"no layer {layer_id!r} in workspace {ws.path.name} (its layers: {known})"
+        )
+    township = is_township_layer(layer)
+    counties = _township_counties(ws, layer) if township else set()
+    changed: list[Project] = []
+    with ws.transaction() as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM layer_features WHERE layer_id = ?", (layer_id,)
+        ).fetchone()
+        features = int(row[0])
+        ws.delete_layer(layer_id)  # its features go with it (ON DELETE CASCADE)
+        if counties:
+            changed = reassign_townships(ws, counties, author=author)
+    file_removed, notes = _remove_layer_file(ws, layer)
+    return RemovedLayer(layer, features, tuple(changed), file_removed, tuple(notes))
+
+
+def _township_counties(ws: Workspace, layer: LayerRecord) -> set[str]:
+    """The counties a township layer covers: the first six digits of its township codes
+    (a township is only ever assigned to projects of the county its code begins with)."""
+    from gis_carbon.services.regions import township_code
+
+    code_field = str(layer.params.get("code_field") or "")
+    counties = set()
+    for _geometry, properties in ws.layer_features(layer.id):
+        code = township_code(properties.get(code_field))
+        if code is not None:
+            counties.add(code[:6])
+    return counties
+
+
+def _remove_layer_file(ws: Workspace, layer: LayerRecord) -> tuple[str | None, list[str]]:
+    """Delete the layer's file when the importer copied it into ``<workspace>.layers/``; a
+    file elsewhere is the user's own and is left alone."""
+    if not layer.path:
+        return None, []
+    path = Path(layer.path)
+    own_folder = ws.path.with_name(ws.path.name + ".layers").resolve()
+    if path.resolve().parent != own_folder:
+        return None, [f"{path} is not in the workspace's layer folder; left in place"]
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:  # the layer is gone from the workspace either way
+        return None, [f"could not delete {path}: {exc}"]
+    return str(path), []
+
+
 __all__ = [
     "ROLES",
+    "BuiltInLayerError",
     "CatalogueEntry",
     "LayerDefinition",
+    "RemovedLayer",
     "catalogue_dir",
     "find_definition",
     "layer_catalogue",
     "layer_definition",
     "layer_definitions",
+    "remove_layer",
 ]

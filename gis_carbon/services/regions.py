@@ -169,29 +169,65 @@ class TownshipIndex:
         lats: Sequence[float] | npt.NDArray[np.float64],
         counties: Sequence[str | None],
     ) -> list[str | None]:
-        """The township of each point among those of its county (lowest code on an edge)."""
+        """:meth:`townships_at` as a list with None where no township holds the point."""
+        return [code or None for code in self.townships_at(lons, lats, counties).tolist()]
+
+    def townships_at(
+        self,
+        lons: npt.ArrayLike,
+        lats: npt.ArrayLike,
+        counties: Sequence[str | None] | npt.NDArray[np.str_],
+    ) -> npt.NDArray[np.str_]:
+        """The township code holding each WGS 84 point among those of the point's county
+        (``counties``: its code from the built-in boundaries, '' or None for none); ``''``
+        where none does. Lowest code wins on a shared edge.
+
+        Vectorised over the whole batch (a million points in a few seconds): bounding-box
+        candidates from the STRtree, the county rule (see :meth:`township_of`) as a string
+        comparison on the candidate pairs, then one exact test of the prepared polygons
+        against the raw coordinates."""
         import numpy as np
         import shapely
 
-        xs, ys = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
-        out: list[str | None] = [None] * len(xs)
-        if len(xs) == 0 or len(self) == 0:
-            return out
-        # Bounding-box candidates from the tree, then the exact test against the prepared
-        # polygons with raw coordinates (no shapely Points built).
-        points_at, rows = self._tree.query(shapely.points(xs, ys))
-        if rows.size == 0:
-            return out
-        hit = shapely.intersects_xy(self._geometries[rows], xs[points_at], ys[points_at])
-        for point, row in zip(points_at[hit], rows[hit], strict=True):
-            code = str(self._codes[row])
-            county = counties[point]
-            if not county or not code.startswith(county):
-                continue  # another county's township: ignored, see township_of
-            current = out[point]
-            if current is None or code < current:
-                out[point] = code
-        return out
+        from gis_carbon.errors import ValidationError
+
+        xs = np.asarray(lons, dtype=float).reshape(-1)
+        ys = np.asarray(lats, dtype=float).reshape(-1)
+        if isinstance(counties, np.ndarray) and counties.dtype.kind == "U":
+            county_codes = counties.reshape(-1)
+        else:
+            county_codes = np.array(["" if c is None else str(c) for c in counties], dtype=str)
+        if not len(xs) == len(ys) == len(county_codes):
+            raise ValidationError(
+                f"townships_at needs as many latitudes and counties as longitudes; got "
+                f"{len(xs)} longitudes, {len(ys)} latitudes, {len(county_codes)} counties",
+                "counties",
+                len(county_codes),
+            )
+        none = len(self)  # row index meaning "no township": the blank appended below
+        best = np.full(len(xs), none, dtype=np.intp)
+        if len(xs) and len(self):
+            points_at, rows = self._tree.query(shapely.points(xs, ys))
+            point_county = county_codes[points_at]
+            # Another county's township is ignored (see township_of); a point outside every
+            # county ('') has none, and '' would otherwise prefix every code.
+            same = (point_county != "") & np.strings.startswith(self._codes[rows], point_county)
+            points_at, rows = points_at[same], rows[same]
+            hit = shapely.intersects_xy(self._geometries[rows], xs[points_at], ys[points_at])
+            # Rows are in code order, so the smallest row holding a point is its lowest code.
+            np.minimum.at(best, points_at[hit], rows[hit])
+        return np.append(self._codes, "")[best]
+
+    def names_of(self, codes: npt.ArrayLike) -> npt.NDArray[np.str_]:
+        """The township name of each code (``''`` for a blank or unknown code)."""
+        import numpy as np
+
+        flat = np.asarray(codes, dtype=str).reshape(-1)
+        if flat.size == 0:
+            return np.array([], dtype=str)
+        unique, inverse = np.unique(flat, return_inverse=True)  # names looked up once per code
+        names = np.array([self._names.get(code, "") for code in unique.tolist()], dtype=str)
+        return names[inverse.reshape(-1)]
 
     def townships_of(
         self, geometries: Sequence[BaseGeometry], counties: Sequence[str | None]
