@@ -314,3 +314,45 @@ def geometry_path(geometry: Any) -> tuple[QPainterPath, bool]:
             path.addPath(sub)
             areal = areal or sub_areal
     return path, areal
+
+
+# For each shapely type id of a ragged array: how to get, from to_ragged_array's offsets,
+# each feature's range of parts (rings or lines), and whether the parts enclose an area.
+_RAGGED_PARTS: dict[int, tuple[Any, bool]] = {
+    1: (lambda offsets, n: np.arange(n + 1), False),  # LineString: one part each
+    5: (lambda offsets, n: offsets[1], False),  # MultiLineString
+    3: (lambda offsets, n: offsets[1], True),  # Polygon: rings per polygon
+    6: (lambda offsets, n: offsets[1][offsets[2]], True),  # MultiPolygon: rings per feature
+}
+_LINEAL_IDS, _POLYGONAL_IDS = (1, 5), (3, 6)
+
+
+def feature_paths(geometries: Any) -> list[tuple[QPainterPath, bool] | None]:
+    """One world-coordinate path per geometry, in order; None for points and empty ones.
+
+    Lines and polygons are flattened in one vectorised pass (shapely.to_ragged_array) and
+    each path is filled from numpy: 20,000 parcels took 5.6 s one geometry_path at a time.
+    Collections and rings fall back to geometry_path."""
+    import shapely
+
+    geometries = np.asarray(geometries, dtype=object)
+    out: list[tuple[QPainterPath, bool] | None] = [None] * len(geometries)
+    usable = ~(shapely.is_missing(geometries) | shapely.is_empty(geometries))
+    type_ids = shapely.get_type_id(geometries)
+    for kinds in (_LINEAL_IDS, _POLYGONAL_IDS):
+        rows = np.flatnonzero(usable & np.isin(type_ids, kinds))
+        if not len(rows):
+            continue
+        ragged_type, coords, offsets = shapely.to_ragged_array(geometries[rows])
+        parts_of, areal = _RAGGED_PARTS[int(ragged_type)]
+        feature_parts = np.asarray(parts_of(offsets, len(rows)))
+        part_starts = np.asarray(offsets[0])
+        x, y = lonlat_to_world(coords[:, 0], coords[:, 1])
+        xy = np.column_stack([x, y])
+        for k, row in enumerate(rows.tolist()):
+            first, last = int(feature_parts[k]), int(feature_parts[k + 1])
+            begin, end = int(part_starts[first]), int(part_starts[last])
+            out[row] = (path_from_rings(xy[begin:end], part_starts[first:last] - begin), areal)
+    for row in np.flatnonzero(usable & ~np.isin(type_ids, (0, 4, *_LINEAL_IDS, *_POLYGONAL_IDS))):
+        out[row] = geometry_path(geometries[row])
+    return out

@@ -33,6 +33,7 @@ from gis_carbon.qt.chart_process import chart_png
 from gis_carbon.qt.geometry_cache import BoundaryData, geometry_path
 from gis_carbon.qt.i18n import language, tr
 from gis_carbon.qt.panels import (
+    USER_LAYER_PREFIX,
     LayersPanel,
     ProjectsPanel,
     PropertiesPanel,
@@ -301,6 +302,7 @@ class MainWindow(QMainWindow):
         self.layers_panel.order_changed.connect(self._layer_order)
         self.layers_panel.colour_changed.connect(self._layer_colour)
         self.layers_panel.zoom_requested.connect(self.zoom_to_layer)
+        self.layers_panel.remove_requested.connect(self.remove_layer)
         self.properties_panel.edit_requested.connect(self.edit_project_dialog)
         self.properties_panel.delete_requested.connect(lambda pid: self.delete_projects({pid}))
 
@@ -572,7 +574,7 @@ class MainWindow(QMainWindow):
         def load(progress: Any, cancel: threading.Event, ws: Workspace) -> Any:
             if record.kind == "raster":
                 return _read_raster(record, ws.path)
-            return _vector_data(ws.layer_features(record.id), style)
+            return VectorLayerData.from_features(ws.layer_features(record.id), style)
 
         self._track(
             f"layer:{record.id}",
@@ -602,6 +604,47 @@ class MainWindow(QMainWindow):
         if isinstance(data, VectorLayerData):
             data.style = {**data.style, "stroke": colour}
         self.canvas.request_render()
+
+    def remove_layer(self, layer_id: str) -> None:
+        """Remove a user layer (map id ``user:<id>``, already confirmed) from the workspace.
+
+        The service runs on the edit worker, in order with project edits: removing a
+        township layer assigns the projects' townships again. Then the layer leaves the map
+        and the list, and the projects and targets reload."""
+        if not layer_id.startswith(USER_LAYER_PREFIX):
+            return
+        record_id = layer_id.removeprefix(USER_LAYER_PREFIX)
+
+        def work(progress: Any, cancel: threading.Event, ws: Workspace) -> Any:
+            from gis_carbon.services.layers import remove_layer
+
+            return remove_layer(ws, record_id)
+
+        def done(removed: Any) -> None:
+            if any(layer.id == layer_id for layer in self.canvas.state.layers):
+                self.canvas.state.remove(layer_id)
+            self.canvas.data.pop(layer_id, None)
+            self.layers_panel.set_layers(self.canvas.state.layers)
+            message = tr("Removed layer {title}: {n} features").format(
+                title=removed.layer.title_zh, n=removed.features
+            )
+            if removed.projects:
+                message += "; " + tr("township changed on {n} projects").format(
+                    n=len(removed.projects)
+                )
+            self.statusBar().showMessage(message, 10000)
+            self.canvas.request_render()
+            self.refresh_projects()
+            self.evaluate()
+
+        self._track(
+            f"remove:{record_id}",
+            tr("Removing layer"),
+            work,
+            done,
+            runner=self.edit_runner,
+            workspace=True,
+        )
 
     def zoom_to_layer(self, layer_id: str) -> None:
         data = self.canvas.data.get(layer_id)
@@ -1112,33 +1155,6 @@ def _gui_transformer(crs: str) -> Any:
         transformer = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
         _GUI_TRANSFORMERS[crs] = transformer
     return transformer
-
-
-def _vector_data(
-    features: list[tuple[Any, dict[str, Any]]], style: dict[str, Any]
-) -> VectorLayerData:
-    import numpy as np
-
-    paths, boxes, points = [], [], []
-    for geometry, _props in features:
-        if geometry is None or geometry.is_empty:
-            continue
-        if geometry.geom_type in ("Point", "MultiPoint"):
-            import shapely
-
-            coords = shapely.get_coordinates(geometry)
-            x, y = lonlat_to_world(coords[:, 0], coords[:, 1])
-            points.extend(zip(x.tolist(), y.tolist(), strict=True))
-            continue
-        path, areal = geometry_path(geometry)
-        minx, miny, maxx, maxy = geometry.bounds
-        x0, y0 = lonlat_to_world(minx, miny)
-        x1, y1 = lonlat_to_world(maxx, maxy)
-        paths.append((path, areal))
-        boxes.append((float(x0), float(y0), float(x1), float(y1)))
-    return VectorLayerData(
-        paths, np.array(boxes).reshape(-1, 4), np.array(points).reshape(-1, 2), dict(style)
-    )
 
 
 def _read_raster(record: Any, workspace_path: Path, max_pixels: int = 2048) -> RasterLayerData:
