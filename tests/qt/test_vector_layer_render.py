@@ -40,8 +40,8 @@ def test_feature_paths_match_one_at_a_time_paths(qapp) -> None:
         path, areal = item
         expected, expected_areal = geometry_path(geometry)
         assert areal == expected_areal
-        assert path.elementCount() == expected.elementCount() == shapely.get_num_coordinates(
-            geometry
+        assert (
+            path.elementCount() == expected.elementCount() == shapely.get_num_coordinates(geometry)
         )
         for k in range(path.elementCount()):
             got, want = path.elementAt(k), expected.elementAt(k)
