@@ -18,6 +18,24 @@ TABLE_PATH = Path(__file__).resolve().parents[2] / "resources" / "translations" 
 _state = {"lang": "zh"}
 _table: dict[str, str] = {}
 missing: set[str] = set()  # strings asked for in Chinese that the table lacks
+# The UI's source strings are English, except these keys, which name a value of the model
+# (a layer kind, a counting policy, a location precision, a siting violation).
+ENGLISH_LABELS = {
+    "kind:boundary": "Boundary",
+    "kind:projects": "Projects",
+    "kind:raster": "Raster",
+    "kind:vector": "Vector",
+    "policy:construction": "Under construction and operating",
+    "policy:operating": "Operating only",
+    "policy:pipeline": "Whole pipeline (planned, preparing, under construction, operating)",
+    "precision:district": "District",
+    "precision:exact": "Exact",
+    "precision:town": "Town",
+    "precision:village": "Village",
+    "violation:exclusion": "Exclusion zone",
+    "violation:raster": "Raster condition not met",
+    "violation:setback": "Setback too short",
+}
 
 
 def _load() -> dict[str, str]:
@@ -39,7 +57,7 @@ def language() -> str:
 def tr(text: str) -> str:
     """The UI string in the current language (Chinese by default)."""
     if _state["lang"] == "en":
-        return text
+        return ENGLISH_LABELS.get(text, text)
     translated = _load().get(text)
     if translated is None:
         missing.add(text)
