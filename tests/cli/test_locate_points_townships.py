@@ -9,41 +9,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
-from shapely.geometry import box
 
 from gis_carbon.cli import main
 from gis_carbon.services.imports import import_file
 from gis_carbon.services.regions import township_index
 from project_db import Workspace
-
-TANGGUANTUN = "120118101000"  # 唐官屯镇
-DAQIUZHUANG = "120118108000"  # 大邱庄镇
-ELSEWHERE = "120106001000"  # a 红桥区 township drawn over part of 静海区: another county's
-
-# Two townships splitting part of 静海区 along lon 117.02, and the stray one further east.
-TOWNSHIP_BOXES = {
-    TANGGUANTUN: ("唐官屯镇", box(116.85, 38.70, 117.02, 38.86)),
-    DAQIUZHUANG: ("大邱庄镇", box(117.02, 38.70, 117.10, 38.86)),
-    ELSEWHERE: ("西于庄街道", box(117.12, 38.86, 117.16, 38.90)),
-}
-
-
-def write_townships(path: Path) -> Path:
-    """A real GeoJSON township file, as a user exports it (code and name in Chinese fields)."""
-    features = [
-        {
-            "type": "Feature",
-            "properties": {"乡镇代码": code, "乡镇名称": name},
-            "geometry": shapely.geometry.mapping(geometry),
-        }
-        for code, (name, geometry) in TOWNSHIP_BOXES.items()
-    ]
-    path.write_text(
-        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
-        encoding="utf-8",
-    )
-    return path
-
+from tests.services.test_townships import (  # the township file the service tests write
+    DAQIUZHUANG,
+    ELSEWHERE,
+    TANGGUANTUN,
+    TOWNSHIP_BOXES,
+    write_townships,
+)
 
 NAMES = {code: name for code, (name, _) in TOWNSHIP_BOXES.items()}
 BASE_COLUMNS = ["id", "lon", "lat", "province", "province_name", "city", "city_name"]
