@@ -327,3 +327,137 @@ def _projects_enum_checks(db: Database) -> None:
     db.execute("ALTER TABLE projects_0004 RENAME TO projects")
     for (sql,) in dependants:
         db.execute(sql)
+
+
+# The GeoPackage 1.3 core tables, as the standard (OGC 12-128r18, Annex C) writes them: to
+# the letter, validators compare the column defaults as text.
+_GPKG_CORE = (
+    """
+    CREATE TABLE gpkg_spatial_ref_sys (
+        srs_name TEXT NOT NULL,
+        srs_id INTEGER NOT NULL PRIMARY KEY,
+        organization TEXT NOT NULL,
+        organization_coordsys_id INTEGER NOT NULL,
+        definition TEXT NOT NULL,
+        description TEXT
+    )""",
+    """
+    CREATE TABLE gpkg_contents (
+        table_name TEXT NOT NULL PRIMARY KEY,
+        data_type TEXT NOT NULL,
+        identifier TEXT UNIQUE,
+        description TEXT DEFAULT '',
+        last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+        min_x DOUBLE,
+        min_y DOUBLE,
+        max_x DOUBLE,
+        max_y DOUBLE,
+        srs_id INTEGER,
+        CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id)
+    )""",
+    """
+    CREATE TABLE gpkg_geometry_columns (
+        table_name TEXT NOT NULL,
+        column_name TEXT NOT NULL,
+        geometry_type_name TEXT NOT NULL,
+        srs_id INTEGER NOT NULL,
+        z TINYINT NOT NULL,
+        m TINYINT NOT NULL,
+        CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+        CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+        CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+        CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id)
+    )""",
+)
+_WGS84_WKT = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
+    'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
+    'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
+    'AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]'
+)
+# GeoPackage geometry header for 2D WGS 84 without an envelope: magic "GP", version 0,
+# flags 0x01 (little-endian header, no envelope, not empty), srs_id 4326 as int32 LE.
+_GPKG_HEADER_4326 = "X'47500001E6100000'"
+# kind → (the layer's type, its WKB type code, little-endian). Every layer is one Multi*
+# type (a GeoPackage layer holds one type or its subtypes; Point is not a subtype of
+# MultiPoint), so a single part is wrapped as a collection of one: byte order 01, the multi
+# type, count 1, then the part's own WKB.
+_GPKG_LAYERS = {
+    "point": ("MULTIPOINT", "04000000"),
+    "line": ("MULTILINESTRING", "05000000"),
+    "polygon": ("MULTIPOLYGON", "06000000"),
+}
+_GPKG_TITLES = {"point": "项目（点）", "line": "项目（线）", "polygon": "项目（面）"}
+
+
+@migrations(name="0005_geopackage")
+def _geopackage(db: Database) -> None:
+    # The workspace is itself a GeoPackage: QGIS, ogrinfo and any GDAL reader open it and see
+    # the projects as three layers. The projects keep their WKB column; each layer is a view
+    # over a VIRTUAL generated column holding the GeoPackage geometry blob (no storage, and
+    # GDAL and validate_gpkg read the geometry type from the column's declared type).
+    # A later migration that rebuilds `projects` must re-create these generated columns: they
+    # are not listed by PRAGMA table_info.
+    db.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
+    db.execute("PRAGMA user_version = 10300")  # GeoPackage 1.3
+    for sql in _GPKG_CORE:
+        db.execute(sql)
+    db.execute(
+        "INSERT INTO gpkg_spatial_ref_sys VALUES "
+        "('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', "
+        "'undefined cartesian coordinate reference system'), "
+        "('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', "
+        "'undefined geographic coordinate reference system'), "
+        f"('WGS 84 geodetic', 4326, 'EPSG', 4326, '{_WGS84_WKT}', "
+        "'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid')"
+    )
+    for kind, (multi, multi_code) in _GPKG_LAYERS.items():
+        db.execute(
+            f"ALTER TABLE projects ADD COLUMN gpkg_{kind} {multi} GENERATED ALWAYS AS ("
+            f"CASE WHEN geom_kind = '{kind}' THEN CAST({_GPKG_HEADER_4326} || CASE "
+            f"WHEN substr(geom, 2, 4) = X'{multi_code}' THEN geom "
+            f"ELSE X'01{multi_code}01000000' || geom END AS BLOB) END) VIRTUAL"
+        )
+        db.execute(
+            f"""
+            CREATE VIEW projects_{kind} AS
+            SELECT p.id AS fid, p.name AS name, p.type AS type, t.name_zh AS type_zh,
+                   t.name_en AS type_en, p.status AS status, p.capacity AS capacity,
+                   t.capacity_unit AS capacity_unit, p.energy AS energy,
+                   t.energy_unit AS energy_unit, p.year AS year, p.start_year AS start_year,
+                   p.owner AS owner, p.precision AS precision,
+                   p.province_code AS province_code, p.city_code AS city_code,
+                   p.county_code AS county_code, p.township_code AS township_code,
+                   p.plan_id AS plan_id, p.source AS source, p.quote AS quote,
+                   p.notes AS notes, p.version AS version, p.updated_at AS updated_at,
+                   p.gpkg_{kind} AS geom
+            FROM projects p JOIN project_types t ON t.code = p.type
+            WHERE p.geom_kind = '{kind}'"""
+        )
+        db.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)"
+            " VALUES (?, 'features', ?, ?, 4326)",
+            [f"projects_{kind}", _GPKG_TITLES[kind], f"gis-carbon projects ({kind}s)"],
+        )
+        db.execute(
+            "INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, 4326, 0, 0)",
+            [f"projects_{kind}", multi],
+        )
+    # The plans' targets, each with its sentence, as an attribute table. Registering one
+    # also tells GDAL (LIST_ALL_TABLES=AUTO) to list only what gpkg_contents names, so QGIS
+    # shows these four layers and not the bookkeeping tables.
+    db.execute(
+        """
+        CREATE VIEW plan_targets AS
+        SELECT t.rowid AS fid, t.id AS target_id, p.id AS plan_id, p.name AS plan,
+               t.region_code AS region_code, t.name_zh AS name_zh, t.name_en AS name_en,
+               t.metric AS metric, t.year AS year, t.comparator AS comparator,
+               t.value AS value, t.unit AS unit, t.aspirational AS aspirational,
+               t.quote AS quote, t.source_file AS source_file, t.section AS section
+        FROM targets t JOIN plans p ON p.id = t.plan_id"""
+    )
+    db.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description)"
+        " VALUES ('plan_targets', 'attributes', '规划目标', 'targets of the carbon-peak plans,"
+        " each with the sentence it comes from')"
+    )

@@ -30,7 +30,12 @@ from gis_carbon.model.project import (
     validate_project,
 )
 from gis_carbon.model.types import PROJECT_TYPES, Precision, Status
-from project_db.migrations import ADD_TOTALS_FOR_ID_RANGE, BULK_INSERT_TRIGGER, apply_migrations
+from project_db.migrations import (
+    ADD_TOTALS_FOR_ID_RANGE,
+    BULK_INSERT_TRIGGER,
+    apply_migrations,
+    pending_migrations,
+)
 
 WORKSPACE_ENV = "GIS_CARBON_WORKSPACE"
 NEW_FILE_PAGE_SIZE = 8192
@@ -43,7 +48,11 @@ def default_workspace_path() -> Path:
         return Path(override)
     import platformdirs
 
-    return Path(platformdirs.user_data_dir("gis-carbon")) / "workspace.gcarbon.sqlite"
+    folder = Path(platformdirs.user_data_dir("gis-carbon"))
+    # The workspace is a GeoPackage (migration 0005) and is named so, for QGIS and GDAL; a
+    # workspace made under the old name before that stays where it is.
+    earlier = folder / "workspace.gcarbon.sqlite"
+    return earlier if earlier.exists() else folder / "workspace.gcarbon.gpkg"
 
 
 @dataclass(frozen=True)
@@ -97,7 +106,12 @@ class Workspace:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
                 raise WorkspaceError(f"{self.path}: cannot switch to WAL (mode {mode})")
-            apply_migrations(self.db)
+            if pending_migrations(self.db):
+                apply_migrations(self.db)
+                # The file's header names it a GeoPackage (migration 0005), and GDAL reads
+                # that header from the main file, not the WAL: fold it in now, so QGIS opens
+                # the workspace as a GeoPackage while the app still has it open.
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._sync_project_types()
         except sqlite3.DatabaseError as exc:
             raise WorkspaceError(f"{self.path} is not a usable workspace: {exc}") from exc

@@ -187,7 +187,9 @@ def test_migration_0004_keeps_rows_totals_indexes_and_triggers(tmp_path: Path) -
         "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'projects'"
         " AND type IN ('index', 'trigger') ORDER BY name"
     )
-    rows_before = conn.execute("SELECT * FROM projects ORDER BY id").fetchall()
+    # The stored columns (0005 adds generated GeoPackage columns, which table_info omits).
+    stored = ", ".join(row[1] for row in conn.execute("PRAGMA table_info(projects)"))
+    rows_before = conn.execute(f"SELECT {stored} FROM projects ORDER BY id").fetchall()
     totals_before = conn.execute(
         "SELECT * FROM project_totals ORDER BY 1, 2, 3, 4, 5, 6"
     ).fetchall()
@@ -197,7 +199,7 @@ def test_migration_0004_keeps_rows_totals_indexes_and_triggers(tmp_path: Path) -
     with Workspace(path) as ws:
         conn = ws.db.conn
         assert BEFORE_0004 in [m.name for m in migrations.applied(ws.db)]
-        assert conn.execute("SELECT * FROM projects ORDER BY id").fetchall() == rows_before
+        assert conn.execute(f"SELECT {stored} FROM projects ORDER BY id").fetchall() == rows_before
         totals = conn.execute("SELECT * FROM project_totals ORDER BY 1, 2, 3, 4, 5, 6").fetchall()
         assert totals == totals_before
         assert conn.execute(schema_sql).fetchall() == dependants_before

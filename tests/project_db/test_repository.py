@@ -154,7 +154,9 @@ def test_check_constraints_reject_bad_rows(
     empty_workspace: Workspace, column: str, value: object
 ) -> None:
     good = empty_workspace.add_project(wind_farm())
-    cursor = empty_workspace.db.conn.execute("SELECT * FROM projects WHERE id = ?", (good.id,))
+    conn = empty_workspace.db.conn
+    stored = ", ".join(row[1] for row in conn.execute("PRAGMA table_info(projects)"))
+    cursor = conn.execute(f"SELECT {stored} FROM projects WHERE id = ?", (good.id,))
     names = [d[0] for d in cursor.description]
     row = dict(zip(names, cursor.fetchone(), strict=True))
     row.pop("id")

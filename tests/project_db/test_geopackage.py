@@ -1,0 +1,158 @@
+"""The workspace file is itself a GeoPackage: GDAL (QGIS, ogrinfo) opens it directly."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import shapely
+from sqlite_utils import Database
+
+from gis_carbon.services import ProjectInput, add_project, edit_project
+from project_db import Workspace
+from project_db.migrations import migrations
+from tests.export.conftest import ogrinfo, validate_gpkg
+
+pytestmark = pytest.mark.gdal_tools
+
+LAYERS = {
+    "projects_point": "Multi Point",
+    "projects_line": "Multi Line String",
+    "projects_polygon": "Multi Polygon",
+    "plan_targets": "None",
+}
+
+
+def _layers(path: Path) -> dict[str, str]:
+    """ogrinfo's layer list: name → geometry type."""
+    listed = {}
+    for line in ogrinfo(path).splitlines():
+        head, _, rest = line.partition(": ")
+        if head.strip().isdigit():
+            name, _, kind = rest.partition(" (")
+            listed[name] = kind.rstrip(")")
+    return listed
+
+
+def test_a_seeded_workspace_is_a_valid_geopackage_with_four_layers(seeded_path: Path) -> None:
+    gpkg = seeded_path.with_suffix(".gpkg")
+    shutil.copyfile(seeded_path, gpkg)  # the GeoPackage extension, as a user would name it
+    checked = validate_gpkg(gpkg)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # Only the registered layers: no bookkeeping tables (history, totals, migrations).
+    assert _layers(gpkg) == LAYERS
+
+    summary = ogrinfo(gpkg, "-so", "-al", "projects_point")
+    assert "Feature Count: 51" in summary
+    assert 'ID["EPSG",4326]' in summary
+    feature = ogrinfo(gpkg, "projects_point", "-where", "name = '国华大邱庄渔光互补发电项目'")
+    assert "capacity (Real) = 100" in feature
+    assert "capacity_unit (String) = MW" in feature
+    assert "county_code (String) = 120118" in feature
+    assert "重点推动国华大邱庄 100MW 渔光互补发电" in feature  # the plan's sentence
+    assert "MULTIPOINT ((117.05" in feature
+
+    targets = ogrinfo(gpkg, "-so", "-al", "plan_targets")
+    assert "Feature Count: 150" in targets
+    jinghai = ogrinfo(
+        gpkg, "plan_targets", "-where", "plan_id = 'jinghai' AND value = 280 AND year = 2025"
+    )
+    assert "全区可再生能源电力装机容量力争达到 280 万千瓦" in jinghai
+
+
+def test_lines_and_polygons_read_back_by_gdal_as_stored(seeded_path: Path) -> None:
+    import geopandas
+
+    rail = "LINESTRING (116.95 38.72, 117.0 38.75, 117.05 38.76)"
+    parcels = (
+        "MULTIPOLYGON (((116.9 38.8, 116.92 38.8, 116.92 38.82, 116.9 38.8)),"
+        " ((116.95 38.8, 116.97 38.8, 116.97 38.82, 116.95 38.8)))"
+    )
+    pond = "POLYGON ((116.93 38.85, 116.95 38.85, 116.95 38.87, 116.93 38.87, 116.93 38.85))"
+    with Workspace(seeded_path) as ws:
+        added = {
+            wkt: add_project(ws, ProjectInput(name=name, type=kind, capacity=capacity, wkt=wkt)).id
+            for name, kind, capacity, wkt in [
+                ("唐官屯货运专线（示意）", "freight_rail", "12 km", rail),
+                ("造林地块", "forest", "2000 亩", parcels),
+                ("渔光互补池塘", "pv_fishery", "20 MW", pond),
+            ]
+        }
+        # Views are live: an edit in the app is what GDAL reads next.
+        moved = edit_project(ws, added[pond], {"capacity": "25 MW"})
+        assert moved.capacity == 25
+
+    lines = geopandas.read_file(seeded_path, layer="projects_line")
+    polygons = geopandas.read_file(seeded_path, layer="projects_polygon").set_index("name")
+    assert lines.crs.to_epsg() == 4326
+    assert list(lines["name"]) == ["唐官屯货运专线（示意）"]
+    assert lines.geometry.iloc[0].equals(shapely.multilinestrings([shapely.from_wkt(rail)]))
+    assert polygons.loc["造林地块"].geometry.equals(shapely.from_wkt(parcels))
+    assert polygons.loc["渔光互补池塘"].geometry.equals(
+        shapely.multipolygons([shapely.from_wkt(pond)])
+    )
+    assert polygons.loc["渔光互补池塘", "capacity"] == 25
+    assert polygons.loc["造林地块", "capacity_unit"] == "亩"
+    assert len(geopandas.read_file(seeded_path, layer="projects_point")) == 51
+
+
+def test_a_workspace_from_before_the_geopackage_migration_becomes_one(tmp_path: Path) -> None:
+    path = tmp_path / "older.sqlite"
+    db = Database(path)
+    migrations.apply(db, stop_before="0005_geopackage")
+    assert db.conn.execute("PRAGMA application_id").fetchone()[0] == 0
+    db.close()
+    with Workspace(path) as ws:
+        from gis_carbon.model.project import Project
+        from gis_carbon.model.types import Precision, Status
+
+        ws.add_project(
+            Project(
+                name="王口镇风电",
+                type="wind",
+                status=Status.PLANNED,
+                geometry=shapely.Point(117.0, 38.9),
+                capacity=100.0,
+                precision=Precision.TOWN,
+            )
+        )
+        assert ws.db.conn.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
+    assert _layers(path) == LAYERS
+    assert "MULTIPOINT ((117.0 38.9))" in ogrinfo(path, "projects_point")
+
+
+def test_bulk_inserts_show_up_in_the_layers(empty_workspace: Workspace) -> None:
+    from gis_carbon.model.project import Project
+    from gis_carbon.model.types import Precision, Status
+
+    batch = [
+        Project(
+            name=f"风电{i}",
+            type="wind",
+            status=Status.PLANNED,
+            geometry=shapely.Point(117 + i / 10_000, 39.0),
+            capacity=1.0,
+            precision=Precision.EXACT,
+        )
+        for i in range(3000)  # over the bulk threshold: the totals-trigger-free path
+    ]
+    empty_workspace.add_projects(batch)
+    path = empty_workspace.path  # still open in the app: GDAL reads through the WAL
+    assert "Feature Count: 3000" in ogrinfo(path, "-so", "-al", "projects_point")
+    last = ogrinfo(path, "projects_point", "-where", "name = '风电2999'")
+    assert "MULTIPOINT ((117.2999 39.0))" in last
+
+
+def test_the_default_workspace_is_named_gpkg_unless_an_older_one_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from project_db.repository import WORKSPACE_ENV, default_workspace_path
+
+    monkeypatch.delenv(WORKSPACE_ENV, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_workspace_path() == tmp_path / "gis-carbon" / "workspace.gcarbon.gpkg"
+    older = tmp_path / "gis-carbon" / "workspace.gcarbon.sqlite"
+    older.parent.mkdir()
+    Workspace(older).close()
+    assert default_workspace_path() == older
