@@ -69,7 +69,8 @@ def register(subparsers: Any) -> None:
     cmd.add_argument(
         "--layer",
         metavar="NAME",
-        help="import as a layer with this name (township: the township boundary layer type)",
+        help="import as a layer with this name (township: a township boundary layer, the fourth "
+        "region level; another county's township file becomes township_2, …)",
     )
     cmd.add_argument(
         "--role",

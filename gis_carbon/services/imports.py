@@ -263,6 +263,43 @@ def _township_fields(
     return {"code_field": found["code"], "name_field": found["name"]}
 
 
+def _next_township_layer(
+    ws: Workspace,
+    read: ReadResult,
+    fields: dict[str, str],
+    layer_id: str,
+    title_zh: str,
+    title_en: str,
+) -> tuple[str, str, str]:
+    """The id and titles for one more township layer: ``township``, then ``township_2``…,
+    titled with the counties it covers. Refuses a file whose townships are already in a
+    township layer (a second copy would only shadow the first)."""
+    from gis_carbon.services.regions import is_township_layer, township_code
+
+    new_codes = {township_code(r.properties.get(fields["code_field"])) for r in read.records}
+    new_codes.discard(None)
+    taken = {layer.id for layer in ws.layers()}
+    for layer in ws.layers():
+        if not is_township_layer(layer):
+            continue
+        code_field = str(layer.params.get("code_field") or "")
+        stored = {township_code(p.get(code_field)) for _g, p in ws.layer_features(layer.id)}
+        repeated = sorted(c for c in new_codes & stored if c is not None)
+        if repeated:
+            raise InputFileError(
+                f"{read.path.name}: {len(repeated)} of its townships ({', '.join(repeated[:3])}"
+                f"{'…' if len(repeated) > 3 else ''}) are in layer {layer.id!r} already; remove "
+                f"that layer first (gis-carbon remove-layer {layer.id}) to replace it"
+            )
+    if layer_id not in taken:
+        return layer_id, title_zh, title_en
+    counties = ", ".join(sorted({str(code)[:6] for code in new_codes}))
+    number = 2
+    while f"{layer_id}_{number}" in taken:
+        number += 1
+    return f"{layer_id}_{number}", f"{title_zh}（{counties}）", f"{title_en} ({counties})"
+
+
 def _county_of(value: Any) -> str:
     from gis_carbon.services.regions import township_code
 
@@ -336,6 +373,12 @@ def _as_layer(
             raise InputFileError(f"--layer {name} is a {definition.role} layer; drop --role {role}")
     stored_role, role_params = _role(role, distance_m, default_role)
     params.update(role_params)
+    if fields is not None:
+        # Township files come a county or two at a time (静海区's, 津市市's): each import is
+        # one more township layer, unless it repeats townships already imported.
+        layer_id, title_zh, title_en = _next_township_layer(
+            ws, read, fields, layer_id, title_zh, title_en
+        )
     if any(layer.id == layer_id for layer in ws.layers()):
         raise InputFileError(
             f"the workspace has a layer {layer_id!r} already; choose another "

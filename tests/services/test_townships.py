@@ -231,3 +231,45 @@ def test_locate_without_township_layers_has_no_township(
     assert main(["--workspace", str(seeded_path), "locate", "117.06", "38.80", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert "township" not in data and data["county"]["code"] == "120118"
+
+
+def test_a_second_countys_township_file_becomes_a_second_layer(
+    ws_with_townships, tmp_path: Path
+) -> None:
+    from gis_carbon.errors import InputFileError
+    from gis_carbon.geo.boundaries import region_geometry
+
+    ws, _, _ = ws_with_townships
+    jinshi_before = ws.projects(region_code="430781")
+    assert jinshi_before and all(p.regions.township is None for p in jinshi_before)
+    # One township box over the whole of 津市市 (a test geometry; the code and name are real).
+    whole = shapely.geometry.box(*region_geometry("430781").bounds)
+    path = tmp_path / "津市乡镇.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"乡镇代码": "430781001000", "乡镇名称": "三洲驿街道"},
+                        "geometry": shapely.geometry.mapping(whole),
+                    }
+                ],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    result = import_file(ws, path, as_layer="township")
+    assert result.layer.id == "township_2"
+    assert result.layer.title_zh == "乡镇（街道）边界（430781）"
+    jinshi = ws.projects(region_code="430781")
+    assert {p.regions.township for p in jinshi} == {"430781001000"}
+    assert ws.get_project(1).regions.township == DAQIUZHUANG  # 静海区's layer still counts
+
+    # The first file again: its townships are in layer 'township' already. Refused, unchanged.
+    layers = [layer.id for layer in ws.layers()]
+    with pytest.raises(InputFileError, match="remove-layer township"):
+        import_file(ws, write_townships(tmp_path / "again.geojson"), as_layer="township")
+    assert [layer.id for layer in ws.layers()] == layers
