@@ -30,6 +30,7 @@ from gis_carbon.model.project import (
     validate_project,
 )
 from gis_carbon.model.types import PROJECT_TYPES, Precision, Status
+from project_db import gpkg_layers
 from project_db.migrations import (
     ADD_TOTALS_FOR_ID_RANGE,
     BULK_INSERT_TRIGGER,
@@ -113,6 +114,7 @@ class Workspace:
                 # the workspace as a GeoPackage while the app still has it open.
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._sync_project_types()
+            self._sync_layer_tables()
         except sqlite3.DatabaseError as exc:
             raise WorkspaceError(f"{self.path} is not a usable workspace: {exc}") from exc
 
@@ -152,6 +154,21 @@ class Workspace:
             raise
         else:
             conn.commit()
+
+    def _sync_layer_tables(self) -> None:
+        """Give vector layers stored before the GeoPackage layer tables theirs (once)."""
+        missing = gpkg_layers.missing_layer_tables(self.db.conn)
+        if not missing:
+            return
+        with self.transaction() as conn:
+            for layer_id, title in missing:
+                features = conn.execute(
+                    "SELECT geom, properties FROM layer_features WHERE layer_id = ? ORDER BY id",
+                    (layer_id,),
+                ).fetchall()
+                gpkg_layers.write_layer_table(
+                    conn, layer_id, title, [(wkb, json.loads(props)) for wkb, props in features]
+                )
 
     def _sync_project_types(self) -> None:
         """Keep the project_types table (the FK target of projects.type) equal to the model's
@@ -470,13 +487,14 @@ class Workspace:
                     now,
                 ),
             )
-            rows = []
+            rows, stored = [], []
             for geometry, properties in features:
                 minx, miny, maxx, maxy = geometry.bounds
+                wkb = shapely.to_wkb(geometry)
                 rows.append(
                     (
                         layer.id,
-                        shapely.to_wkb(geometry),
+                        wkb,
                         minx,
                         miny,
                         maxx,
@@ -484,11 +502,14 @@ class Workspace:
                         json.dumps(dict(properties), ensure_ascii=False, default=str),
                     )
                 )
+                stored.append((wkb, properties))
             conn.executemany(
                 "INSERT INTO layer_features (layer_id, geom, min_x, min_y, max_x, max_y,"
                 " properties) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
+            if layer.kind == "vector":
+                gpkg_layers.write_layer_table(conn, layer.id, layer.title_zh, stored)
         return layer.with_created(now)
 
     def layers(self, role: str | None = None) -> list[LayerRecord]:
@@ -526,6 +547,7 @@ class Workspace:
     def delete_layer(self, layer_id: str) -> None:
         self.layer(layer_id)
         with self.transaction() as conn:
+            gpkg_layers.drop_layer_table(conn, layer_id)
             conn.execute("DELETE FROM layers WHERE id = ?", (layer_id,))
 
     def layer_features(self, layer_id: str) -> list[tuple[Any, dict[str, Any]]]:

@@ -24,6 +24,14 @@ LAYERS = {
 }
 
 
+@pytest.fixture
+def gpkg_path(seeded_path: Path) -> Path:
+    """The seeded workspace under a .gpkg name (validate_gpkg checks the extension)."""
+    path = seeded_path.with_suffix(".gpkg")
+    shutil.copyfile(seeded_path, path)
+    return path
+
+
 def _layers(path: Path) -> dict[str, str]:
     """ogrinfo's layer list: name → geometry type."""
     listed = {}
@@ -35,9 +43,8 @@ def _layers(path: Path) -> dict[str, str]:
     return listed
 
 
-def test_a_seeded_workspace_is_a_valid_geopackage_with_four_layers(seeded_path: Path) -> None:
-    gpkg = seeded_path.with_suffix(".gpkg")
-    shutil.copyfile(seeded_path, gpkg)  # the GeoPackage extension, as a user would name it
+def test_a_seeded_workspace_is_a_valid_geopackage_with_four_layers(gpkg_path: Path) -> None:
+    gpkg = gpkg_path
     checked = validate_gpkg(gpkg)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     # Only the registered layers: no bookkeeping tables (history, totals, migrations).
@@ -156,3 +163,45 @@ def test_the_default_workspace_is_named_gpkg_unless_an_older_one_exists(
     older.parent.mkdir()
     Workspace(older).close()
     assert default_workspace_path() == older
+
+
+def test_user_vector_layers_are_geopackage_tables_too(gpkg_path: Path) -> None:
+    from gis_carbon.services.layers import remove_layer
+    from project_db import gpkg_layers
+    from project_db.repository import LayerRecord
+
+    features = [
+        (
+            shapely.box(117.10, 38.88, 117.16, 38.93),
+            {"名称": "团泊湖保护区", "面积": 12.5, "级别": 2, "FID": 7, "name": "a", "Name": "b"},
+        ),
+        (shapely.LineString([(117.0, 38.8), (117.1, 38.9)]), {"名称": "河道", "级别": 2.5}),
+        (shapely.Point(117.05, 38.85), {"名称": None, "级别": None, "备注": True}),
+    ]
+    with Workspace(gpkg_path) as ws:
+        ws.add_layer(
+            LayerRecord(id="保护区", title_zh="保护区", role="constraint", kind="vector"), features
+        )
+    checked = validate_gpkg(gpkg_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert _layers(gpkg_path)["layer_保护区"] == ""  # GEOMETRY: any type, as imported
+    summary = ogrinfo(gpkg_path, "-so", "-al", "layer_保护区")
+    assert "Feature Count: 3" in summary
+    # Typed columns: a float among ints widens to Real; fid/name clashes get a suffix.
+    for field in ("名称: String", "面积: Real", "级别: Real", "FID_2: Integer64", "name: String",
+                  "Name_2: String", "备注: Integer64"):  # fmt: skip
+        assert field in summary, field
+    first = ogrinfo(gpkg_path, "layer_保护区", "-fid", "1")
+    assert "名称 (String) = 团泊湖保护区" in first and "POLYGON ((117.16 38.88" in first
+
+    # A layer made before these tables gets its table when the workspace is opened.
+    with Workspace(gpkg_path) as ws, ws.transaction() as conn:
+        gpkg_layers.drop_layer_table(conn, "保护区")
+    assert "layer_保护区" not in _layers(gpkg_path)
+    Workspace(gpkg_path).close()
+    assert "Feature Count: 3" in ogrinfo(gpkg_path, "-so", "-al", "layer_保护区")
+
+    with Workspace(gpkg_path) as ws:
+        remove_layer(ws, "保护区")
+    assert _layers(gpkg_path) == LAYERS
+    assert validate_gpkg(gpkg_path).returncode == 0
