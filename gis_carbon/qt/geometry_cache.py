@@ -42,8 +42,10 @@ def polygon_from_xy(xy: np.ndarray) -> QPolygonF:
     polygon = QPolygonF()
     polygon.resize(len(xy))
     if len(xy):
-        buffer = shiboken6.VoidPtr(polygon.data(), len(xy) * 16, True)
-        np.frombuffer(buffer, np.float64).reshape(-1, 2)[:] = xy
+        # shiboken6's stubs know VoidPtr(int) only; it takes (pointer, size, writable) and
+        # exports the buffer protocol numpy reads.
+        buffer = shiboken6.VoidPtr(polygon.data(), len(xy) * 16, True)  # type: ignore[call-arg, arg-type]
+        np.frombuffer(buffer, np.float64).reshape(-1, 2)[:] = xy  # type: ignore[call-overload]
     return polygon
 
 
@@ -251,7 +253,7 @@ def _simplified_arrays(level: str, geometries: np.ndarray) -> dict[str, np.ndarr
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-    np.savez(tmp, **arrays)
+    np.savez(tmp, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as allow_pickle
     os.replace(tmp, path)
     return arrays
 
@@ -353,6 +355,7 @@ def feature_paths(geometries: Any) -> list[tuple[QPainterPath, bool] | None]:
             first, last = int(feature_parts[k]), int(feature_parts[k + 1])
             begin, end = int(part_starts[first]), int(part_starts[last])
             out[row] = (path_from_rings(xy[begin:end], part_starts[first:last] - begin), areal)
-    for row in np.flatnonzero(usable & ~np.isin(type_ids, (0, 4, *_LINEAL_IDS, *_POLYGONAL_IDS))):
+    others = usable & ~np.isin(type_ids, (0, 4, *_LINEAL_IDS, *_POLYGONAL_IDS))
+    for row in np.flatnonzero(others).tolist():
         out[row] = geometry_path(geometries[row])
     return out

@@ -198,7 +198,7 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        self.actions: dict[str, QAction] = {
+        self.action_table: dict[str, QAction] = {
             "new": self._action("New workspace…", self.new_workspace, QKeySequence.StandardKey.New),
             "open": self._action(
                 "Open workspace…", self.open_workspace_dialog, QKeySequence.StandardKey.Open
@@ -217,7 +217,9 @@ class MainWindow(QMainWindow):
             "lang_zh": self._action("中文", lambda: self.set_language("zh")),
             "lang_en": self._action("English", lambda: self.set_language("en")),
         }
-        self.actions["redo"].setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.action_table["redo"].setShortcuts(
+            [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]
+        )
         self.tool_actions: dict[Tool, QAction] = {}
         group = QActionGroup(self)
         for tool, text, shortcut in TOOLS:
@@ -230,30 +232,30 @@ class MainWindow(QMainWindow):
         menu = self.menuBar()
         file_menu = menu.addMenu(tr("&File"))
         for key in ("new", "open", None, "import", "export", None, "quit"):
-            file_menu.addSeparator() if key is None else file_menu.addAction(self.actions[key])
+            file_menu.addSeparator() if key is None else file_menu.addAction(self.action_table[key])
         edit_menu = menu.addMenu(tr("&Edit"))
         for key in ("undo", "redo", None, "delete"):
-            edit_menu.addSeparator() if key is None else edit_menu.addAction(self.actions[key])
+            edit_menu.addSeparator() if key is None else edit_menu.addAction(self.action_table[key])
         view_menu = menu.addMenu(tr("&View"))
         for key in ("zoom_full", "zoom_plan", "zoom_selection"):
-            view_menu.addAction(self.actions[key])
+            view_menu.addAction(self.action_table[key])
         view_menu.addSeparator()
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
         lang_menu = view_menu.addMenu(tr("Language"))
-        lang_menu.addAction(self.actions["lang_zh"])
-        lang_menu.addAction(self.actions["lang_en"])
+        lang_menu.addAction(self.action_table["lang_zh"])
+        lang_menu.addAction(self.action_table["lang_en"])
         tools_menu = menu.addMenu(tr("&Tools"))
         for action in self.tool_actions.values():
             tools_menu.addAction(action)
         toolbar = self.addToolBar(tr("Main"))
         toolbar.setObjectName("toolbar_main")
         for key in ("open", "import", "export", None, "undo", "redo", None):
-            toolbar.addSeparator() if key is None else toolbar.addAction(self.actions[key])
+            toolbar.addSeparator() if key is None else toolbar.addAction(self.action_table[key])
         for action in self.tool_actions.values():
             toolbar.addAction(action)
         toolbar.addSeparator()
-        toolbar.addAction(self.actions["zoom_plan"])
+        toolbar.addAction(self.action_table["zoom_plan"])
         self._update_undo_actions()
         self._check_services()
 
@@ -266,8 +268,8 @@ class MainWindow(QMainWindow):
             ("export", "gis_carbon.services.exports"),
         ):
             if importlib.util.find_spec(module) is None:
-                self.actions[key].setEnabled(False)
-                self.actions[key].setToolTip(tr("not available yet"))
+                self.action_table[key].setEnabled(False)
+                self.action_table[key].setToolTip(tr("not available yet"))
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -653,8 +655,8 @@ class MainWindow(QMainWindow):
             import numpy as np
 
             xy = self.canvas.data["projects"].xy
-            bounds = (xy[:, 0].min(), xy[:, 1].min(), xy[:, 0].max(), xy[:, 1].max())
-            bounds = tuple(float(v) for v in np.asarray(bounds))
+            low, high = np.asarray(xy.min(axis=0)), np.asarray(xy.max(axis=0))
+            bounds = (float(low[0]), float(low[1]), float(high[0]), float(high[1]))
         elif isinstance(data, BoundaryData):
             self.zoom_full()
             return
@@ -1007,7 +1009,7 @@ class MainWindow(QMainWindow):
             ("undo", self.undo_stack.can_undo(), self.undo_stack.undo_text(lang)),
             ("redo", self.undo_stack.can_redo(), self.undo_stack.redo_text(lang)),
         ):
-            action = self.actions[key]
+            action = self.action_table[key]
             action.setEnabled(can)
             action.setText(f"{tr(key.capitalize())} {text}".strip())
 

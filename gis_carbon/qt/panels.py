@@ -472,7 +472,8 @@ class ProjectsPanel(QWidget):
 
     def selected_ids(self) -> frozenset[int]:
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        return frozenset(self.model.projects[r.row()].id for r in rows)
+        ids = (self.model.projects[r.row()].id for r in rows)
+        return frozenset(i for i in ids if i is not None)  # stored projects always have one
 
     def select(self, ids: frozenset[int] | set[int], emit: bool = False) -> None:
         from PySide6.QtCore import QItemSelection, QItemSelectionModel
@@ -546,9 +547,7 @@ class LayersPanel(QWidget):
         self.opacity.valueChanged.connect(self._opacity)
         self.up.clicked.connect(lambda: self._move(-1))
         self.down.clicked.connect(lambda: self._move(+1))
-        self.zoom.clicked.connect(
-            lambda: self.current_id() and self.zoom_requested.emit(self.current_id())
-        )
+        self.zoom.clicked.connect(self._zoom_to_current)
         self.colour.clicked.connect(self._pick_colour)
         self.remove.clicked.connect(self._confirm_remove)
         self.layers: list[LayerState] = []
@@ -634,6 +633,11 @@ class LayersPanel(QWidget):
         new = max(0, min(len(self.layers) - 1, index + step))
         if new != index:
             self.order_changed.emit(layer_id, new)
+
+    def _zoom_to_current(self) -> None:
+        layer_id = self.current_id()
+        if layer_id:
+            self.zoom_requested.emit(layer_id)
 
     def _pick_colour(self) -> None:
         layer_id = self.current_id()

@@ -40,7 +40,7 @@ class ProjectForm(QDialog):
         self, geometry: Any, parent: QWidget | None = None, project: Project | None = None
     ) -> None:
         super().__init__(parent)
-        self.geometry = geometry
+        self.drawn_geometry = geometry
         self.project = project
         self.setWindowTitle(tr("Edit project") if project else tr("New project"))
         self.setMinimumWidth(420)
@@ -106,9 +106,9 @@ class ProjectForm(QDialog):
 
     # ---------------------------------------------------------------- content
     def _location_text(self) -> str:
-        if self.geometry.geom_type == "Point":
-            return f"{self.geometry.x:.6f}°E, {self.geometry.y:.6f}°N (WGS 84)"
-        return f"{self.geometry.geom_type}, {len(self.geometry.wkt)} B WKT (WGS 84)"
+        if self.drawn_geometry.geom_type == "Point":
+            return f"{self.drawn_geometry.x:.6f}°E, {self.drawn_geometry.y:.6f}°N (WGS 84)"
+        return f"{self.drawn_geometry.geom_type}, {len(self.drawn_geometry.wkt)} B WKT (WGS 84)"
 
     def _fill(self, project: Project) -> None:
         self.name.setText(project.name)
@@ -146,7 +146,7 @@ class ProjectForm(QDialog):
             capacity=self.capacity.text().strip() or None if ptype.capacity_unit else None,
             energy=self.energy.text().strip() or None if ptype.energy_unit else None,
             year=self.year.text().strip() or None,
-            wkt=self.geometry.wkt,
+            wkt=self.drawn_geometry.wkt,
             owner=self.owner.text().strip(),
             notes=self.notes.toPlainText().strip(),
         )

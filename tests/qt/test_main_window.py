@@ -88,7 +88,7 @@ def test_place_a_wind_farm_in_yanzhuang_then_undo(window, qtbot) -> None:
     qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     _settle(window, qtbot)
     if ws.count_projects() != before:  # no active window offscreen: use the same action
-        window.actions["undo"].trigger()
+        window.action_table["undo"].trigger()
         _settle(window, qtbot)
     assert ws.count_projects() == before
     assert _renewables(window).current == pytest.approx(500.0)
@@ -97,7 +97,7 @@ def test_place_a_wind_farm_in_yanzhuang_then_undo(window, qtbot) -> None:
     )
     assert [h.action for h in ws.history(project.id)] == ["insert", "delete"]
 
-    window.actions["redo"].trigger()
+    window.action_table["redo"].trigger()
     _settle(window, qtbot)
     assert _renewables(window).current == pytest.approx(800.0)
 
@@ -137,8 +137,8 @@ def test_draw_a_polygon_with_backspace_and_double_click(window, qtbot) -> None:
     qtbot.mouseDClick(canvas, Qt.MouseButton.LeftButton, pos=centre + QPoint(-40, 30))
     qtbot.waitUntil(lambda: window.project_form is not None, timeout=30_000)
     form = window.project_form
-    assert form.geometry.geom_type == "Polygon"
-    assert len(form.geometry.exterior.coords) == 5  # four corners, closed
+    assert form.drawn_geometry.geom_type == "Polygon"
+    assert len(form.drawn_geometry.exterior.coords) == 5  # four corners, closed
     _fill_form(
         form, qtbot, name="沿庄地面光伏", type_code="pv_ground", capacity="50 MW", year="2026"
     )
