@@ -144,6 +144,12 @@ def register(subparsers: Any) -> None:
 
 
 # ------------------------------------------------------------------ locate
+def _region_name(code: str) -> str:
+    from gis_carbon.geo.boundaries import region
+
+    return region(code).name
+
+
 def _chain_json(code: str | None) -> dict[str, Any]:
     from gis_carbon.geo.locate import default_index
 
@@ -179,8 +185,16 @@ def cmd_locate(args: argparse.Namespace) -> int:
 
     lon, lat = parse_coordinate(args.lon, "lon"), parse_coordinate(args.lat, "lat")
     lon, lat = _to_wgs84(lon, lat, args.coords)
-    code = default_index().locate_point(lon, lat)
+    index = default_index()
+    code = index.locate_point(lon, lat)
     result = {"lon": lon, "lat": lat, **_chain_json(code)}
+    # How far the point is from another county: near a line, check the source's precision.
+    other, metres = index.nearest_other_region(lon, lat) if code else (None, 0.0)
+    result["nearest_other_county"] = (
+        None
+        if other is None
+        else {"code": other, "name": _region_name(other), "distance_m": round(metres, 1)}
+    )
     townships = _township_index(args)
     if townships is not None:
         from shapely.geometry import Point
@@ -198,6 +212,9 @@ def cmd_locate(args: argparse.Namespace) -> int:
         print(f"{lon:.6f}, {lat:.6f}: outside every region")
         return 0
     print(" > ".join(f"{r['name']} ({r['code']})" for r in result["chain"]))
+    nearest = result["nearest_other_county"]
+    if nearest is not None:
+        print(f"nearest other county: {nearest['name']} ({nearest['code']}), {metres:,.0f} m away")
     return 0
 
 

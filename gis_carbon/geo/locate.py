@@ -140,6 +140,35 @@ class RegionIndex:
         code = str(self.locate_points(np.array([lon]), np.array([lat]))[0])
         return code or None
 
+    def nearest_other_region(self, lon: float, lat: float) -> tuple[str | None, float]:
+        """The nearest region not holding the point and its distance in metres (local
+        Gauss–Krüger): how far the point is from being assigned elsewhere. A point 50 m from
+        a county line, or one located only to a town (±5–10 km), may belong across it."""
+        import shapely
+
+        from gis_carbon.geo.crs import from_wgs84, local_projected_crs
+
+        own = self.locate_point(lon, lat)
+        point = shapely.Point(lon, lat)
+        # Regions within ~0.5° are the candidates; failing that, every region.
+        near = self._candidate_rows(point.buffer(0.5))
+        rows = [int(r) for r in near if self._codes[r] != own] or [
+            i for i, code in enumerate(self._codes) if code != own
+        ]
+        if not rows:
+            return None, float("inf")
+        crs = local_projected_crs(lon, lat)
+
+        def to_local(xy: np.ndarray) -> np.ndarray:
+            x, y = from_wgs84(xy[:, 0], xy[:, 1], crs)
+            return np.column_stack([x, y])
+
+        here = shapely.transform(point, to_local)
+        others = shapely.transform(self._geometries[rows], to_local)
+        distances = shapely.distance(here, others)
+        best = int(np.argmin(distances))
+        return str(self._codes[rows[best]]), float(distances[best])
+
     def chain(self, code: str) -> list[_boundaries.Region]:
         """The region and everything above it, province first (e.g. 天津市 → 红桥区)."""
         return [*_boundaries.ancestors(code), _boundaries.region(code)]

