@@ -380,12 +380,12 @@ class Workspace:
         return self._get(self.db.conn, project_id)
 
     def _get(self, conn: sqlite3.Connection, project_id: int) -> Project:
-        cursor = conn.execute("SELECT * FROM projects WHERE id = ?", (project_id,))
-        row = cursor.fetchone()
-        if row is None:
+        # The columns a Project holds, not `*`: that would also compute the GeoPackage
+        # geometry blobs (virtual columns, migration 0005) only to drop them.
+        found = rows_to_projects(conn.execute(_SELECT_PROJECTS + " WHERE id = ?", (project_id,)))
+        if not found:
             raise NotFoundError(f"no project with id {project_id}")
-        names = [d[0] for d in cursor.description]
-        return row_to_project(dict(zip(names, row, strict=True)))
+        return found[0]
 
     def projects(
         self,
@@ -413,7 +413,7 @@ class Workspace:
                 values = list(values)
                 where.append(f"{column} IN ({', '.join('?' for _ in values)})")
                 params.extend(values)
-        sql = f"SELECT {', '.join(_READ_COLUMNS)}, geom FROM projects"
+        sql = _SELECT_PROJECTS
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY id"
@@ -905,6 +905,7 @@ _READ_COLUMNS = (
     "created_at",
     "updated_at",
 )
+_SELECT_PROJECTS = f"SELECT {', '.join(_READ_COLUMNS)}, geom FROM projects"
 
 
 def rows_to_projects(cursor: sqlite3.Cursor) -> list[Project]:
@@ -993,39 +994,6 @@ def rows_to_projects(cursor: sqlite3.Cursor) -> list[Project]:
             )
         )
     return projects
-
-
-def row_to_project(row: Mapping[str, Any]) -> Project:
-    import shapely
-
-    return Project(
-        id=row["id"],
-        name=row["name"],
-        type=row["type"],
-        status=Status(row["status"]),
-        geometry=shapely.from_wkb(row["geom"]),
-        capacity=row["capacity"],
-        energy=row["energy"],
-        year=row["year"],
-        start_year=row["start_year"],
-        owner=row["owner"],
-        notes=row["notes"],
-        precision=Precision(row["precision"]),
-        attributes=json.loads(row["attributes"]),
-        plan_id=row["plan_id"],
-        source=row["source"],
-        quote=row["quote"],
-        regions=RegionAssignment(
-            province=row["province_code"],
-            city=row["city_code"],
-            county=row["county_code"],
-            township=row["township_code"],
-            touched=json.loads(row["regions_touched"]),
-        ),
-        version=row["version"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
 
 
 def project_to_json(

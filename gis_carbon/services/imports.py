@@ -69,6 +69,22 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     outside: list[str] = field(default_factory=list)  # rows located outside every county
 
+    @classmethod
+    def of_read(
+        cls, read: ReadResult, mode: str, dry_run: bool, count: int, **extra: Any
+    ) -> ImportResult:
+        """A result for what a vector or tabular reader read (path, format, CRS, encoding)."""
+        return cls(
+            read.path,
+            mode,
+            dry_run,
+            read.format,
+            read.crs.label if read.crs else None,
+            read.encoding,
+            count,
+            **extra,
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "path": str(self.path),
@@ -396,16 +412,8 @@ def _as_layer(
         params=params,
     )
     features = [(r.geometry, r.properties) for r in read.records]
-    result = ImportResult(
-        read.path,
-        "layer",
-        dry_run,
-        read.format,
-        read.crs.label if read.crs else None,
-        read.encoding,
-        len(features),
-        layer=layer_record,
-        notes=list(read.notes),
+    result = ImportResult.of_read(
+        read, "layer", dry_run, len(features), layer=layer_record, notes=list(read.notes)
     )
     report(0.8, f"writing {len(features)} features")
     if dry_run:
@@ -630,13 +638,10 @@ def _as_projects(
         notes.append(f"{defaulted_status} rows without a status stored as {DEFAULT_STATUS} (规划)")
     if outside:
         notes.append(f"outside every county: {', '.join(outside[:20])}")
-    result = ImportResult(
-        read.path,
+    result = ImportResult.of_read(
+        read,
         "projects",
         dry_run,
-        read.format,
-        read.crs.label if read.crs else None,
-        read.encoding,
         len(located),
         projects=located,
         mapping=dict(mapping),

@@ -34,6 +34,14 @@ def run(capsys, *argv):
     return code, out, err
 
 
+def check_site(capsys, workspace, type_name="pv_ground", *extra):
+    """`gis-carbon check-site` on SITE, as a user types it."""
+    return run(
+        capsys, "--workspace", str(workspace), "check-site", "--wkt", wgs(SITE).wkt,
+        "--type", type_name, *extra,
+    )  # fmt: skip
+
+
 def _assert_half(report):
     (violation,) = report["violations"]
     assert violation["kind"] == "exclusion"
@@ -51,31 +59,12 @@ def test_check_site_reports_the_half_overlap_and_capacity(seeded_path, capsys):
             ),
             [(wgs(HALF), {})],
         )
-    code, out, _ = run(
-        capsys,
-        "--workspace",
-        str(seeded_path),
-        "check-site",
-        "--wkt",
-        wgs(SITE).wkt,
-        "--type",
-        "pv_ground",
-        "--json",
-    )
+    code, out, _ = check_site(capsys, seeded_path, "pv_ground", "--json")
     assert code == 0
     report = json.loads(out)
     _assert_half(report)
     assert report["nearest_substation"]["name"].endswith("变电站")
-    code, out, _ = run(
-        capsys,
-        "--workspace",
-        str(seeded_path),
-        "check-site",
-        "--wkt",
-        wgs(SITE).wkt,
-        "--type",
-        "地面光伏",
-    )
+    code, out, _ = check_site(capsys, seeded_path, "地面光伏")
     assert code == 0
     assert "生态保护红线" in out and "450.0" in out and "10.5 MW" in out
 
@@ -113,17 +102,7 @@ def test_check_site_after_gis_carbon_import_role_exclusion(seeded_path, tmp_path
     with Workspace(seeded_path) as ws:
         layers = ws.layers(role="constraint")
     assert [dict(layer.params).get("constraint") for layer in layers] == ["exclusion"]
-    code, out, err = run(
-        capsys,
-        "--workspace",
-        str(seeded_path),
-        "check-site",
-        "--wkt",
-        wgs(SITE).wkt,
-        "--type",
-        "pv_ground",
-        "--json",
-    )
+    code, out, err = check_site(capsys, seeded_path, "pv_ground", "--json")
     assert code == 0, err
     _assert_half(json.loads(out))
 
@@ -133,16 +112,7 @@ def test_check_site_errors_name_the_bad_input(seeded_path, capsys):
     assert code == 2 and "--wkt" in err
     code, _, err = run(capsys, "--workspace", str(seeded_path), "check-site", "--project", "99999")
     assert code == 2 and "99999" in err
-    code, _, err = run(
-        capsys,
-        "--workspace",
-        str(seeded_path),
-        "check-site",
-        "--wkt",
-        wgs(SITE).wkt,
-        "--type",
-        "no_such_type",
-    )
+    code, _, err = check_site(capsys, seeded_path, "no_such_type")
     assert code == 2 and "no_such_type" in err
 
 

@@ -9,17 +9,7 @@ from pathlib import Path
 import pytest
 
 from gis_carbon.cli import build_parser, main
-
-GENERATION = {
-    "pv_fishery",
-    "pv_ground",
-    "pv_rooftop",
-    "wind",
-    "wind_distributed",
-    "biomass",
-    "waste_to_energy",
-    "geothermal",
-}
+from tests.project_db.test_seed_data import GENERATION_TYPES as GENERATION
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:

@@ -23,6 +23,14 @@ def status(capsys: pytest.CaptureFixture[str], ws: Path, *extra: str) -> dict[st
     return {row["target_id"]: row for row in json.loads(out)}
 
 
+def record_non_fossil_share(ws: Path, value: str) -> list[str]:
+    """The argv of `record-indicator` for 静海区's non-fossil share in 2024."""
+    return [
+        "--workspace", str(ws), "record-indicator", "--plan", "静海区",
+        "--indicator", "non_fossil_share", "--year", "2024", "--value", value,
+    ]  # fmt: skip
+
+
 def test_status_pipeline_then_add_and_delete_a_wind_farm(
     seeded_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -124,20 +132,7 @@ def test_rollup_of_tianjin_lists_its_districts(
 def test_record_indicator_then_status_shows_it(
     seeded_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run(
-        capsys,
-        "--workspace",
-        str(seeded_path),
-        "record-indicator",
-        "--plan",
-        "静海区",
-        "--indicator",
-        "non_fossil_share",
-        "--year",
-        "2024",
-        "--value",
-        "9.5%",
-    )
+    run(capsys, *record_non_fossil_share(seeded_path, "9.5%"))
     row = status(capsys, seeded_path, "--metric", "indicator")["jinghai.non_fossil_share.2030"]
     assert (row["current"], row["details"]["year"]) == (9.5, 2024)
     assert row["percent"] == pytest.approx(63.3)
@@ -146,24 +141,7 @@ def test_record_indicator_then_status_shows_it(
 def test_bad_input_is_one_line_on_stderr_and_changes_nothing(
     seeded_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert (
-        main(
-            [
-                "--workspace",
-                str(seeded_path),
-                "record-indicator",
-                "--plan",
-                "静海区",
-                "--indicator",
-                "non_fossil_share",
-                "--year",
-                "2024",
-                "--value",
-                "9,5",
-            ]
-        )
-        == 2
-    )
+    assert main(record_non_fossil_share(seeded_path, "9,5")) == 2
     err = capsys.readouterr().err
     assert "9,5" in err and err.count("\n") == 1
     assert main(["--workspace", str(seeded_path), "status", "--plan", "北京市"]) == 2
