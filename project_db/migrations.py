@@ -13,6 +13,7 @@ from sqlite_utils.migrations import Migrations
 
 from gis_carbon.model.plan import Comparator, Metric
 from gis_carbon.model.types import Precision, Status
+from project_db.gpkg_layers import GPKG_HEADER_4326
 
 migrations = Migrations("gis_carbon")
 
@@ -375,9 +376,8 @@ _WGS84_WKT = (
     'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
     'AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]'
 )
-# GeoPackage geometry header for 2D WGS 84 without an envelope: magic "GP", version 0,
-# flags 0x01 (little-endian header, no envelope, not empty), srs_id 4326 as int32 LE.
-_GPKG_HEADER_4326 = "X'47500001E6100000'"
+# The GeoPackage geometry header (2D WGS 84, no envelope) as an SQL blob literal.
+_GPKG_HEADER_4326 = f"X'{GPKG_HEADER_4326.hex().upper()}'"
 # kind → (the layer's type, its WKB type code, little-endian). Every layer is one Multi*
 # type (a GeoPackage layer holds one type or its subtypes; Point is not a subtype of
 # MultiPoint), so a single part is wrapped as a collection of one: byte order 01, the multi

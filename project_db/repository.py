@@ -999,18 +999,15 @@ def rows_to_projects(cursor: sqlite3.Cursor) -> list[Project]:
 def project_to_json(
     project: Project,
     *,
-    id: int | None = None,
-    version: int | None = None,
-    at: str | None = None,
     lonlat: tuple[float, float] | None = None,
     wkt: str | None = None,
 ) -> dict[str, Any]:
-    """A project as plain JSON: for history, `--json` output and exports. The keyword
-    arguments let bulk writers pass what they computed once for the whole batch."""
+    """A project as plain JSON, for `--json` output and exports. An exporter passes the
+    point (and WKT) it computed for its own coordinate system."""
     lon, lat = lonlat or project.lonlat
     ptype = project.project_type
     return {
-        "id": project.id if id is None else id,
+        "id": project.id,
         "name": project.name,
         "type": project.type,
         "type_zh": ptype.name_zh,
@@ -1036,7 +1033,7 @@ def project_to_json(
         "county": project.regions.county,
         "township": project.regions.township,
         "regions_touched": dict(project.regions.touched),
-        "version": project.version if version is None else version,
-        "created_at": project.created_at if at is None else at,
-        "updated_at": project.updated_at if at is None else at,
+        "version": project.version,
+        "created_at": project.created_at,
+        "updated_at": project.updated_at,
     }

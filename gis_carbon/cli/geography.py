@@ -281,7 +281,7 @@ def _locate_points(args: argparse.Namespace) -> int:
     township_cells: Any = [()] * len(body)
     if townships is not None:
         extra += ["township", "township_name"]
-        found = townships.townships_at(lon_arr, lat_arr, codes if body else [])
+        found = townships.townships_at(lon_arr, lat_arr, codes)
         township_cells = zip(found.tolist(), townships.names_of(found).tolist(), strict=True)
     out_rows = []
     for row, code, township in zip(body, codes, township_cells, strict=True):
@@ -327,15 +327,14 @@ def cmd_regions(args: argparse.Namespace) -> int:
     if args.within:
         within = args.within.strip()
         if not within.isdigit():
+            # find_regions gives the exact-name matches when there are any
             found = boundaries.find_regions(within)
-            exact = [r for r in found if r.name == within]
-            if len(exact or found) != 1:
+            if len(found) != 1:
                 names = ", ".join(f"{r.name} {r.code}" for r in found[:10]) or "none"
                 raise NotFoundError(
-                    f"--within {within!r} names {len(exact or found)} regions "
-                    f"({names}); give the code"
+                    f"--within {within!r} names {len(found)} regions ({names}); give the code"
                 )
-            within = (exact or found)[0].code
+            within = found[0].code
         root = boundaries.region(within)
         regions = [root]
         stack = [root.code]

@@ -30,6 +30,8 @@ from gis_carbon.geo.chinese_coords import check_lon_lat
 from gis_carbon.geo.crs import WGS84, _transformer, equal_area_crs, local_projected_crs
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import geopandas
     import shapely
 
@@ -63,12 +65,11 @@ class RegionIndex:
         # Sorting by code makes "lowest code wins" equal to "first region tested wins".
         regions = regions.sort_values(code_column, kind="stable")
         geometries = np.asarray(regions.geometry.values, dtype=object)
-        polygonal = shapely.get_type_id(geometries)
-        if not np.isin(polygonal, (3, 6)).all():  # Polygon, MultiPolygon
-            bad = regions[code_column].to_numpy()[~np.isin(polygonal, (3, 6))][0]
+        polygonal = np.isin(shapely.get_type_id(geometries), (3, 6))  # Polygon, MultiPolygon
+        if not polygonal.all():
+            bad = regions[code_column].to_numpy()[~polygonal][0]
             raise GisCarbonError(f"region {bad!r} of the layer is not a polygon")
-        codes = regions[code_column].astype(str).to_numpy()
-        self._codes: npt.NDArray[np.str_] = codes.astype(str)
+        self._codes: npt.NDArray[np.str_] = regions[code_column].to_numpy().astype(str)
         # Index -1 (outside) picks this trailing empty string.
         self._codes_or_blank = np.append(self._codes, "")
         self._geometries = geometries
@@ -146,7 +147,7 @@ class RegionIndex:
         a county line, or one located only to a town (±5–10 km), may belong across it."""
         import shapely
 
-        from gis_carbon.geo.crs import from_wgs84, local_projected_crs
+        from gis_carbon.geo.crs import from_wgs84
 
         own = self.locate_point(lon, lat)
         point = shapely.Point(lon, lat)
@@ -210,7 +211,7 @@ class RegionIndex:
             shares: dict[str, float] = {}
             for code in codes[codes != ""]:
                 shares[str(code)] = shares.get(str(code), 0.0) + 1.0 / len(codes)
-            return _primary(shares), shares
+            return primary_region(shares), shares
 
         if dimension == 1:
             centre = geometry.centroid
@@ -243,10 +244,11 @@ class RegionIndex:
             for row, share in zip(rows, fractions, strict=True)
             if share > 0
         }
-        return _primary(shares), shares
+        return primary_region(shares), shares
 
 
-def _primary(shares: dict[str, float]) -> str | None:
+def primary_region(shares: Mapping[str, float]) -> str | None:
+    """The region with the largest share; ties go to the lowest code."""
     if not shares:
         return None
     return min(shares, key=lambda code: (-shares[code], code))

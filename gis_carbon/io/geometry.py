@@ -10,6 +10,7 @@ fine; a zero-area polygon becomes a line: refused).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import shapely
@@ -78,15 +79,14 @@ def check_and_convert(
         out[i] = fixed
         usable.append(i)
 
-    def convert(one: BaseGeometry) -> BaseGeometry:
-        return shapely.transform(one, lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1], crs)))
+    def convert(geometries: Any) -> Any:  # one geometry or an array of them
+        return shapely.transform(
+            geometries, lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1], crs))
+        )
 
     if usable:
         try:
-            converted = shapely.transform(
-                np.array([out[i] for i in usable], dtype=object),
-                lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1], crs)),
-            )
+            converted = convert(np.array([out[i] for i in usable], dtype=object))
             for i, geometry in zip(usable, converted, strict=True):
                 out[i] = geometry
         except CoordinateError:

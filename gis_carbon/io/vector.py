@@ -17,7 +17,7 @@ from typing import Any
 from gis_carbon.errors import InputFileError
 from gis_carbon.io.archives import DEFAULT_LIMITS, ArchiveLimits, extract_archive, remove_tree
 from gis_carbon.io.crs_detect import CrsChoice, check_degrees_plausible, resolve_crs
-from gis_carbon.io.encoding import check_no_replacement, shapefile_encoding
+from gis_carbon.io.encoding import REPLACEMENT_CHARACTER, check_no_replacement, shapefile_encoding
 from gis_carbon.io.geometry import check_and_convert
 from gis_carbon.io.records import ReadResult, Record, plain_value
 
@@ -138,7 +138,7 @@ def _read_dataset(
         notes = []
         if len(layers) > 1 and fmt != "LIBKML":
             notes.append(f"{shown_as} has {len(layers)} layers; imported {layers[0]!r}")
-        infos = [pyogrio.read_info(path, layer=name, **read_kwargs) for name in chosen]
+        info = pyogrio.read_info(path, layer=chosen[0], **read_kwargs)  # KML folders share a CRS
         frames = []
         for name in chosen:
             if progress:
@@ -152,7 +152,7 @@ def _read_dataset(
     import pandas as pd
 
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    declared = infos[0].get("crs")
+    declared = info.get("crs")
     if fmt == "DXF":
         declared = None  # DXF has no CRS; GDAL reports none or a guess
     drop = {*_KML_STYLE_FIELDS} if fmt == "LIBKML" else set(_DXF_STYLE_FIELDS)
@@ -169,7 +169,7 @@ def _read_dataset(
     for i, row in enumerate(frame[columns].itertuples(index=False, name=None)):
         props = {str(k): plain_value(v) for k, v in zip(columns, row, strict=True)}
         for key, value in props.items():
-            if isinstance(value, str) and "\ufffd" in value:
+            if isinstance(value, str) and REPLACEMENT_CHARACTER in value:
                 problems.append(
                     f"{labels[i]}: field {key} holds U+FFFD (wrong encoding; use --encoding)"
                 )

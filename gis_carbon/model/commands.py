@@ -123,9 +123,6 @@ class EditProject(Command):
         after = _require(self.after, "undo an edit that never ran")
         self.before = self.store.replace(self.before, after.version)
 
-    def redo(self) -> None:
-        self.after = self.store.edit(_id(self.before), self.changes, self.before.version)
-
     @property
     def project_ids(self) -> tuple[int, ...]:
         return (_id(self.before),)
@@ -136,7 +133,6 @@ class MoveProject(EditProject):
 
     def __init__(self, store: ProjectStore, before: Project, geometry: BaseGeometry) -> None:
         super().__init__(store, before, {"wkt": geometry.wkt})
-        self.geometry = geometry
 
     @property
     def text_zh(self) -> str:  # type: ignore[override]

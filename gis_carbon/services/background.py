@@ -204,7 +204,8 @@ def _rebuild_error(message: tuple[Any, ...], child_traceback: str) -> BaseExcept
     return exc
 
 
-def _is_cancelled(cancel: Cancel | None) -> bool:
+def is_cancelled(cancel: Cancel | None) -> bool:
+    """True once ``cancel`` (a callable, or anything with is_set()) says so."""
     if cancel is None:
         return False
     is_set = getattr(cancel, "is_set", None)
@@ -241,7 +242,7 @@ def _run(
     cancelled_at: float | None = None
     try:
         while True:
-            if cancelled_at is None and _is_cancelled(cancel):
+            if cancelled_at is None and is_cancelled(cancel):
                 child_cancel.set()
                 cancelled_at = time.monotonic()
             try:

@@ -26,7 +26,7 @@ from gis_carbon.errors import GisCarbonError, InputFileError, ValidationError
 from gis_carbon.io.archives import DEFAULT_LIMITS, ArchiveLimits
 from gis_carbon.io.records import InputRowsError, ReadResult, Record
 from gis_carbon.model.project import Project
-from gis_carbon.services.layers import ROLES, LayerDefinition, find_definition
+from gis_carbon.services.layers import ROLES, LayerDefinition, find_definition, layer_folder
 from project_db.repository import LayerRecord, Workspace, project_to_json
 
 RASTER_BUDGET_BYTES = 1024**3
@@ -103,12 +103,10 @@ class ImportResult:
 
 
 def _checker(cancel: Cancel | None) -> Callable[[], None]:
+    from gis_carbon.services.background import is_cancelled
+
     def check() -> None:
-        if cancel is None:
-            return
-        is_set = getattr(cancel, "is_set", None)
-        cancelled = is_set() if callable(is_set) else cancel()  # type: ignore[operator]
-        if cancelled:
+        if is_cancelled(cancel):
             raise ImportCancelled("import cancelled; nothing was written")
 
     return check
@@ -290,12 +288,13 @@ def _next_township_layer(
     """The id and titles for one more township layer: ``township``, then ``township_2``…,
     titled with the counties it covers. Refuses a file whose townships are already in a
     township layer (a second copy would only shadow the first)."""
-    from gis_carbon.services.regions import is_township_layer, township_code
+    from gis_carbon.services.regions import is_township_layer, township_code, township_county
 
     new_codes = {township_code(r.properties.get(fields["code_field"])) for r in read.records}
     new_codes.discard(None)
-    taken = {layer.id for layer in ws.layers()}
-    for layer in ws.layers():
+    layers = ws.layers()
+    taken = {layer.id for layer in layers}
+    for layer in layers:
         if not is_township_layer(layer):
             continue
         code_field = str(layer.params.get("code_field") or "")
@@ -309,17 +308,11 @@ def _next_township_layer(
             )
     if layer_id not in taken:
         return layer_id, title_zh, title_en
-    counties = ", ".join(sorted({str(code)[:6] for code in new_codes}))
+    counties = ", ".join(sorted({township_county(code) for code in new_codes}))
     number = 2
     while f"{layer_id}_{number}" in taken:
         number += 1
     return f"{layer_id}_{number}", f"{title_zh}（{counties}）", f"{title_en} ({counties})"
-
-
-def _county_of(value: Any) -> str:
-    from gis_carbon.services.regions import township_code
-
-    return (township_code(value) or "")[:6]
 
 
 def _township_problems(read: ReadResult, fields: dict[str, str]) -> list[str]:
@@ -355,7 +348,7 @@ def _as_layer(
     report: Progress,
     author: str | None = None,
 ) -> ImportResult:
-    from gis_carbon.services.regions import reassign_townships
+    from gis_carbon.services.regions import reassign_townships, township_county
 
     problems = list(read.problems)
     for record in read.records:
@@ -424,7 +417,7 @@ def _as_layer(
             # Townships are the fourth region level: projects already stored inside this
             # layer get their township now, in the same transaction as the layer itself.
             report(0.9, "assigning townships")
-            counties = {_county_of(r.properties[fields["code_field"]]) for r in read.records}
+            counties = {township_county(r.properties[fields["code_field"]]) for r in read.records}
             changed = reassign_townships(ws, counties, author=author)
             result.notes.append(f"township assigned to {len(changed)} existing projects")
     report(1.0, "done")
@@ -455,7 +448,7 @@ def _import_raster(
         raise InputFileError(
             f"the workspace has a layer {layer_id!r} already; choose another --layer name"
         )
-    folder = ws.path.with_name(ws.path.name + ".layers")
+    folder = layer_folder(ws)
     target = folder / f"{layer_id}.tif"
     params.update(
         width=info.size.width,

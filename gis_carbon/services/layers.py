@@ -130,6 +130,11 @@ def find_definition(layer_id: str, folder: Path | None = None) -> LayerDefinitio
         return None
 
 
+def layer_folder(ws: Workspace) -> Path:
+    """Where imported rasters are copied: ``<workspace>.layers/`` beside the workspace."""
+    return ws.path.with_name(ws.path.name + ".layers")
+
+
 def _feature_count(ws: Workspace, layer_id: str) -> int:
     row = ws.db.conn.execute(
         "SELECT count(*) FROM layer_features WHERE layer_id = ?", (layer_id,)
@@ -254,11 +259,8 @@ def remove_layer(
     township = is_township_layer(layer)
     counties = _township_counties(ws, layer) if township else set()
     changed: list[Project] = []
-    with ws.transaction() as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM layer_features WHERE layer_id = ?", (layer_id,)
-        ).fetchone()
-        features = int(row[0])
+    with ws.transaction():
+        features = _feature_count(ws, layer_id)
         ws.delete_layer(layer_id)  # its features go with it (ON DELETE CASCADE)
         if counties:
             changed = reassign_townships(ws, counties, author=author)
@@ -269,14 +271,11 @@ def remove_layer(
 def _township_counties(ws: Workspace, layer: LayerRecord) -> set[str]:
     """The counties a township layer covers: the first six digits of its township codes
     (a township is only ever assigned to projects of the county its code begins with)."""
-    from gis_carbon.services.regions import township_code
+    from gis_carbon.services.regions import township_county
 
     code_field = str(layer.params.get("code_field") or "")
-    counties = set()
-    for _geometry, properties in ws.layer_features(layer.id):
-        code = township_code(properties.get(code_field))
-        if code is not None:
-            counties.add(code[:6])
+    counties = {township_county(p.get(code_field)) for _g, p in ws.layer_features(layer.id)}
+    counties.discard("")
     return counties
 
 
@@ -286,7 +285,7 @@ def _remove_layer_file(ws: Workspace, layer: LayerRecord) -> tuple[str | None, l
     if not layer.path:
         return None, []
     path = Path(layer.path)
-    own_folder = ws.path.with_name(ws.path.name + ".layers").resolve()
+    own_folder = layer_folder(ws).resolve()
     if path.resolve().parent != own_folder:
         return None, [f"{path} is not in the workspace's layer folder; left in place"]
     try:

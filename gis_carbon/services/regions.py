@@ -46,6 +46,11 @@ def township_code(value: Any) -> str | None:
     return text if _TOWNSHIP_CODE.fullmatch(text) else None
 
 
+def township_county(value: Any) -> str:
+    """The county code a township code begins with ('' when ``value`` is not one)."""
+    return (township_code(value) or "")[:_COUNTY_DIGITS]
+
+
 def is_township_layer(layer: Any) -> bool:
     return (
         layer.role == "boundary"
@@ -147,6 +152,8 @@ class TownshipIndex:
         ]
         if not rows:
             return None
+        from gis_carbon.geo.locate import primary_region
+
         dimension = shapely.get_dimensions(geometry)
         if dimension == 0:  # multi-point: by count of its points
             coords = shapely.get_coordinates(geometry)
@@ -155,13 +162,13 @@ class TownshipIndex:
             for code in found:
                 if code is not None:
                     counts[code] = counts.get(code, 0.0) + 1.0
-            return _largest(counts)
+            return primary_region(counts)
         if dimension == 2 and not geometry.is_valid:
             geometry = shapely.make_valid(geometry)
         pieces = shapely.intersection(geometry, self._geometries[rows])
         sizes = _measure(pieces, geometry, dimension)
         shares = {str(self._codes[row]): float(size) for row, size in zip(rows, sizes, strict=True)}
-        return _largest({code: size for code, size in shares.items() if size > 0})
+        return primary_region({code: size for code, size in shares.items() if size > 0})
 
     def _point_townships(
         self,
@@ -248,12 +255,6 @@ class TownshipIndex:
             if i not in point_set:
                 out[i] = self.township_of(geometry, counties[i])
         return out
-
-
-def _largest(sizes: Mapping[str, float]) -> str | None:
-    if not sizes:
-        return None
-    return min(sizes, key=lambda code: (-sizes[code], code))
 
 
 def _measure(pieces: Any, whole: BaseGeometry, dimension: int) -> Any:
