@@ -239,7 +239,6 @@ class EvaluationContext:
         year: int | None = None,
         now_year: int | None = None,
         detail: bool = True,
-        targets: Sequence[Target] = (),
     ) -> None:
         self.ws = ws
         self.conn: sqlite3.Connection = ws.db.conn
@@ -249,14 +248,16 @@ class EvaluationContext:
         self.year = year
         self.now_year = now_year if now_year is not None else dt.date.today().year
         self.detail = detail
-        self.targets = list(targets)
         self.plans: dict[str, Plan] = {p.id: p for p in ws.plans()}
-        self._grouped: list[_Row] | None = None
+        # a one-item list rather than None/list, so contexts from with_policy share the load
+        self._grouped: list[list[_Row]] = []
         self._grouped_by_region: dict[str, list[_Row]] = {}
         self._detail_rows: dict[str, list[_Row]] = {}
         self._chains: dict[str, tuple[str, ...]] = {}
         self._milestones: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._attributes: dict[int, dict[str, Any]] = {}
+        self._layers: list[list[Any]] = []  # shared with with_policy's contexts, as _grouped
+        self._layer_unions: dict[tuple[Any, ...], Any] = {}
 
     def with_policy(self, policy: StatusPolicy) -> EvaluationContext:
         """The same cached data under another policy (for operating vs pipeline columns)."""
@@ -280,11 +281,11 @@ class EvaluationContext:
     # -- rows
     def grouped_rows(self, region: str) -> list[_Row]:
         """Projects in `region` or below, grouped by county, type, status and year."""
-        if self._grouped is None:
-            self._grouped = self._load_grouped()
+        if not self._grouped:
+            self._grouped.append(self._load_grouped())
         rows = self._grouped_by_region.get(region)
         if rows is None:
-            rows = [r for r in self._grouped if region in r.chain]
+            rows = [r for r in self._grouped[0] if region in r.chain]
             self._grouped_by_region[region] = rows
         return rows
 
@@ -379,7 +380,29 @@ class EvaluationContext:
         return self._attributes
 
     def projects(self, ids: Iterable[int]) -> list[Any]:
-        return [self.ws.get_project(i) for i in ids]
+        """Projects by id, in the order given, read 500 ids per query."""
+        from project_db.repository import _SELECT_PROJECTS, rows_to_projects
+
+        wanted = list(ids)
+        unique = list(dict.fromkeys(wanted))
+        found: dict[int | None, Any] = {}
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            cursor = self.conn.execute(
+                _SELECT_PROJECTS + f" WHERE id IN ({', '.join('?' for _ in chunk)}) ORDER BY id",
+                chunk,
+            )
+            found.update((p.id, p) for p in rows_to_projects(cursor))
+        missing = next((i for i in wanted if i not in found), None)
+        if missing is not None:
+            raise NotFoundError(f"no project with id {missing}")
+        return [found[i] for i in wanted]
+
+    def layers(self) -> list[Any]:
+        """The workspace's layers, read once."""
+        if not self._layers:
+            self._layers.append(list(self.ws.layers()))
+        return self._layers[0]
 
     def milestone_projects(self, target: Target, name: str) -> list[dict[str, Any]]:
         """Projects with this exact name in the target's region (through the index on
@@ -434,17 +457,12 @@ def _region_chain(code: str) -> tuple[str, ...]:
 def _descendant_counties(code: str) -> list[str]:
     """The region itself and every region below it (the codes projects' county_code holds)."""
     try:
-        from gis_carbon.geo.boundaries import children, region
+        from gis_carbon.geo.boundaries import descendants_or_self, region
 
-        region(code)
+        known = region(code)
     except (GisCarbonError, ImportError):
         return [code]
-    found, stack = [code], [code]
-    while stack:
-        for kid in children(stack.pop()):
-            found.append(kid.code)
-            stack.append(kid.code)
-    return found
+    return [code, *sorted(descendants_or_self(known.code) - {code})]
 
 
 # ---------------------------------------------------------------------------- counting
@@ -943,7 +961,7 @@ def _to_base(target: Target, value: float) -> float:
 def _layers_with(ctx: EvaluationContext, key: str, region_code: str) -> list[Any]:
     """User layers marked for `key` (params {key: true} or {"area_share": key}) for a region."""
     found = []
-    for layer in ctx.ws.layers():
+    for layer in ctx.layers():
         params = layer.params
         if not (params.get(key) is True or params.get("area_share") == key):
             continue
@@ -954,11 +972,17 @@ def _layers_with(ctx: EvaluationContext, key: str, region_code: str) -> list[Any
 
 
 def _layer_union(ctx: EvaluationContext, layers: list[Any]) -> Any:
+    """The union of the layers' polygons (None without any), once per set of layers."""
     import shapely
 
-    geoms = [g for layer in layers for g, _ in ctx.ws.layer_features(layer.id)]
-    polygons = [g for g in geoms if g.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all([shapely.make_valid(g) for g in polygons]) if polygons else None
+    key = tuple(layer.id for layer in layers)
+    if key not in ctx._layer_unions:
+        geoms = [g for layer in layers for g, _ in ctx.ws.layer_features(layer.id)]
+        polygons = [g for g in geoms if g.geom_type in ("Polygon", "MultiPolygon")]
+        ctx._layer_unions[key] = (
+            shapely.union_all([shapely.make_valid(g) for g in polygons]) if polygons else None
+        )
+    return ctx._layer_unions[key]
 
 
 def evaluate_coverage_radius(ctx: EvaluationContext, target: Target) -> TargetProgress:
@@ -1167,7 +1191,6 @@ def trajectory_of(ctx: EvaluationContext, target: Target) -> Trajectory:
     unknown = 0.0
     as_of = max(target.year, 2100)
     scope = frozenset(_scope(target))
-    rows = horizon.grouped_rows(target.region_code)
     if target.metric is Metric.AREA_SUM:
         progress = evaluate_area_sum(horizon, target)
         years = {r.id: r.year for r in horizon.detail_rows(target.region_code) if r.id}
@@ -1177,7 +1200,7 @@ def trajectory_of(ctx: EvaluationContext, target: Target) -> Trajectory:
             else:
                 by_year[years[pid]] += value  # type: ignore[index]
     else:
-        for row in rows:
+        for row in horizon.grouped_rows(target.region_code):
             if _exclusion(horizon, row, scope, as_of) is not None:
                 continue
             factor = 1.0 if counting == "count" else _unit_factor(row.type, target.base_unit)

@@ -102,10 +102,6 @@ def default_rule_table() -> dict[str, Any]:
     return dict(data.get("types", {}))
 
 
-def rule_sources() -> dict[str, str]:
-    return dict(tomllib.loads(_default_table_text()).get("sources", {}))
-
-
 def merge_rule_tables(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """Deep merge: mappings merge key by key, anything else in ``override`` replaces."""
     merged: dict[str, Any] = dict(base)

@@ -33,6 +33,7 @@ from gis_carbon.analysis.zonal import (
     weighted_stats,
 )
 from gis_carbon.errors import ValidationError
+from gis_carbon.geo.crs import crs_key, transformer
 
 __all__ = [
     "M2_PER_HA",
@@ -265,37 +266,20 @@ class SiteReport:
 
 
 # ----------------------------------------------------------------------------- helpers
-_TRANSFORMERS: dict[tuple[str, str], Any] = {}
-_TRANSFORMER_LOCK = threading.Lock()
-
-
-def _transformer(source: str, target: str) -> Any:
-    key = (source, target)
-    found = _TRANSFORMERS.get(key)
-    if found is None:
-        from pyproj import Transformer
-
-        with _TRANSFORMER_LOCK:
-            found = Transformer.from_crs(source, target, always_xy=True)
-            _TRANSFORMERS[key] = found
-    return found
-
-
 def reproject(geometry: Any, source: str, target: str) -> Any:
-    """Geometry (or array of geometries) from one CRS to another, vertex by vertex."""
+    """Geometry (or array of geometries) from one CRS to another, vertex by vertex.
+
+    The transformer comes from :func:`gis_carbon.geo.crs.transformer`, the calling thread's
+    own cache (pyproj transformers must not be shared between threads)."""
     if source == target:
         return geometry
-    transformer = _transformer(source, target)
+    forward = transformer(source, target)
 
     def move(xy: np.ndarray) -> np.ndarray:
-        x, y = transformer.transform(xy[:, 0], xy[:, 1])
+        x, y = forward.transform(xy[:, 0], xy[:, 1])
         return np.column_stack((x, y))
 
     return shapely.transform(geometry, move)
-
-
-def _crs_key(crs: Any) -> str:
-    return crs.to_wkt() if hasattr(crs, "to_wkt") else str(crs)
 
 
 @dataclass
@@ -351,7 +335,7 @@ class _OpenRaster:
         ds = self.dataset
         if ds.crs is None:
             raise InputFileError(f"raster layer {layer.id!r} ({layer.path}) has no CRS")
-        self.crs = _crs_key(ds.crs)
+        self.crs = crs_key(ds.crs)
         self.transform = ds.transform
         self.inverse = ~ds.transform
         self.nodata = ds.nodata

@@ -336,13 +336,10 @@ def cmd_regions(args: argparse.Namespace) -> int:
                 )
             within = found[0].code
         root = boundaries.region(within)
-        regions = [root]
-        stack = [root.code]
-        while stack:
-            kids = boundaries.children(stack.pop())
-            regions.extend(kids)
-            stack.extend(k.code for k in kids)
-        regions.sort(key=lambda r: r.code)
+        regions = sorted(
+            (boundaries.region(code) for code in boundaries.descendants_or_self(root.code)),
+            key=lambda r: r.code,
+        )
     else:
         regions = boundaries.load_regions()
     if args.level:

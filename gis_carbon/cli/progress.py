@@ -111,21 +111,20 @@ def _percent(value: float | None) -> str:
 
 
 def _policy_results(
-    ws: Any, plan_ids: list[str], chosen: str, as_of: int | None
+    ws: Any, plans: list[Any], chosen: str, as_of: int | None
 ) -> dict[str, dict[str, list[Any]]]:
-    from gis_carbon.services.progress import evaluate_plans
+    """Operating, pipeline and the chosen policy's results from one evaluation context."""
+    from gis_carbon.services.progress import evaluate_plans_by_policy
 
-    wanted = dict.fromkeys(("operating", "pipeline", chosen))
-    return {
-        policy: evaluate_plans(ws, plan_ids, year=as_of, policy=policy, detail=True)
-        for policy in wanted
-    }
+    return evaluate_plans_by_policy(
+        ws, plans, ("operating", "pipeline", chosen), year=as_of, detail=True
+    )
 
 
 def cmd_status(args: argparse.Namespace) -> None:
     with open_from_args(args) as ws:
         plans = [ws.plan(args.plan)] if args.plan else ws.plans()
-        results = _policy_results(ws, [p.id for p in plans], args.count, args.as_of)
+        results = _policy_results(ws, plans, args.count, args.as_of)
         chosen = results[args.count]
         out: list[dict[str, Any]] = []
         for plan in plans:

@@ -175,10 +175,6 @@ PROJECT_COLUMNS: tuple[Column, ...] = (
 COLUMNS_BY_KEY = {c.key: c for c in PROJECT_COLUMNS}
 
 
-def capacity_header(unit: str | None, label: str = "装机容量") -> str:
-    return f"{label}({unit})" if unit else label
-
-
 def project_record(project: Project, lonlat: tuple[float, float] | None = None) -> dict[str, Any]:
     """One project as a flat record of PROJECT_COLUMNS (attributes as a JSON string)."""
     record = project_to_json(project, lonlat=lonlat, wkt="")
@@ -209,17 +205,12 @@ def transform_geometry(geometry: Any, coords: str) -> Any:
     return shapely.transform(geometry, convert)
 
 
-def projects_frame(projects: Sequence[Project], coords: str = WGS84) -> geopandas.GeoDataFrame:
-    """The projects as a GeoDataFrame of PROJECT_COLUMNS + geometry, EPSG:4326 (or GCJ-02
-    coordinates, which have no EPSG code: the frame then carries no CRS)."""
+def projects_frame(projects: Sequence[Project]) -> geopandas.GeoDataFrame:
+    """The projects as a GeoDataFrame of PROJECT_COLUMNS + geometry, EPSG:4326."""
     import geopandas
     import pandas as pd
 
-    geometries = [transform_geometry(p.geometry, coords) for p in projects]
-    records = []
-    for project, geometry in zip(projects, geometries, strict=True):
-        point = geometry if geometry.geom_type == "Point" else geometry.representative_point()
-        records.append(project_record(project, (point.x, point.y)))
+    records = [project_record(project) for project in projects]
     frame = pd.DataFrame.from_records(records, columns=[c.key for c in PROJECT_COLUMNS])
     for column in PROJECT_COLUMNS:
         if column.kind == "int":
@@ -228,8 +219,7 @@ def projects_frame(projects: Sequence[Project], coords: str = WGS84) -> geopanda
             frame[column.key] = pd.to_numeric(frame[column.key], errors="raise").astype("float64")
         else:
             frame[column.key] = frame[column.key].astype(object)
-    crs = "EPSG:4326" if coords == WGS84 else None
-    return geopandas.GeoDataFrame(frame, geometry=geometries, crs=crs)
+    return geopandas.GeoDataFrame(frame, geometry=[p.geometry for p in projects], crs="EPSG:4326")
 
 
 def plans_table(plans: Sequence[Plan]) -> list[dict[str, Any]]:

@@ -4,11 +4,11 @@ Noto Sans CJK (Debian fonts-noto-cjk)."""
 
 from __future__ import annotations
 
-import glob
 import math
 from pathlib import Path
 from typing import Any
 
+from gis_carbon.analysis.charts import find_cjk_font
 from gis_carbon.errors import ExportError
 from gis_carbon.export.common import (
     Selection,
@@ -19,36 +19,7 @@ from gis_carbon.export.common import (
 )
 from gis_carbon.model.types import PROJECT_TYPES
 
-CJK_FAMILIES = (
-    "Noto Sans CJK SC",
-    "Noto Sans CJK JP",
-    "Noto Sans SC",
-    "WenQuanYi Zen Hei",
-    "Source Han Sans SC",
-    "Microsoft YaHei",
-    "SimHei",
-)
-_CJK_FILES = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/**/NotoSansCJK*.ttc",
-    "/usr/share/fonts/**/*CJK*.otf",
-)
 MAX_TABLE_ROWS = 22
-
-
-def cjk_font() -> str:
-    """The family name of an installed CJK font, registering it with matplotlib if needed."""
-    from matplotlib import font_manager
-
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    for family in CJK_FAMILIES:
-        if family in names:
-            return family
-    for pattern in _CJK_FILES:
-        for path in glob.glob(pattern, recursive=True):
-            font_manager.fontManager.addfont(path)
-            return font_manager.FontProperties(fname=path).get_name()
-    raise ExportError("no CJK font found for the report; install fonts-noto-cjk")
 
 
 def _draw_map(ax: Any, selection: Selection) -> None:
@@ -136,53 +107,6 @@ def _draw_targets(ax: Any, selection: Selection) -> None:
     table.scale(1, 1.25)
 
 
-def _draw_trajectory(ax: Any, selection: Selection) -> None:
-    """Cumulative capacity of the plan's MW projects by commissioning year, against the
-    plan's capacity targets in MW; projects with no year are shown apart, not invented."""
-    from gis_carbon.model.plan import Metric
-
-    mw = [
-        p
-        for p in selection.projects
-        if p.capacity is not None and p.project_type.capacity_unit == "MW"
-    ]
-    dated = sorted((p.year, float(p.capacity or 0)) for p in mw if p.year is not None)
-    undated = sum(float(p.capacity or 0) for p in mw if p.year is None)
-    if dated:
-        years, total, xs, ys = sorted({y for y, _ in dated}), 0.0, [], []
-        for year in years:
-            total += sum(c for y, c in dated if y == year)
-            xs.append(year)
-            ys.append(total)
-        ax.step(xs, ys, where="post", color="#2b8cbe", label="已排年份的项目累计")
-    if undated:
-        ax.bar(
-            [max([y for y, _ in dated], default=2025) + 1],
-            [undated],
-            width=0.6,
-            color="#bbbbbb",
-            label=f"年份未定 {display_number(undated)} MW",
-        )
-    for t in selection.targets:
-        if t.metric == Metric.CAPACITY_SUM and t.base_unit == "MW":
-            ax.scatter([t.year], [t.base_value], marker="*", s=120, color="#d7301f", zorder=4)
-            ax.annotate(
-                f"{t.name_zh[:10]} {display_number(t.value)}{t.unit}",
-                (t.year, t.base_value),
-                fontsize=7,
-                xytext=(4, 4),
-                textcoords="offset points",
-            )
-    ax.set_title("装机容量轨迹 (MW)", fontsize=11)
-    ax.set_ylabel("MW")
-    ax.tick_params(labelsize=7)
-    ax.grid(alpha=0.3)
-    if dated or undated:
-        ax.legend(fontsize=7, loc="upper left")
-    else:
-        ax.text(0.5, 0.5, "没有以 MW 计的项目", ha="center", va="center", transform=ax.transAxes)
-
-
 def _draw_chart_image(ax: Any, chart_png: Path) -> None:
     """The progress module's own chart (progress bars and trajectories), placed as a picture
     so the report shows the same chart as `gis-carbon chart`, not a second drawing of it."""
@@ -203,7 +127,9 @@ def write_report(
     plan = selection.plan
     if plan is None:
         raise ExportError("a report is for one plan: give --plan")
-    family = cjk_font()
+    if chart_png is None:
+        raise ExportError("a report needs the plan's progress chart (chart_png)")
+    family = find_cjk_font().family
     notes = []
     with matplotlib.rc_context(
         {
@@ -232,10 +158,7 @@ def write_report(
             _draw_map(fig.add_subplot(grid[0, 0]), selection)
             steps.advance()
             _draw_targets(fig.add_subplot(grid[0, 1]), selection)
-            if chart_png is not None:
-                _draw_chart_image(fig.add_subplot(grid[1, :]), chart_png)
-            else:
-                _draw_trajectory(fig.add_subplot(grid[1, :]), selection)
+            _draw_chart_image(fig.add_subplot(grid[1, :]), chart_png)
             steps.advance()
             fig.text(
                 0.01,

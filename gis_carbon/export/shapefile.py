@@ -85,7 +85,7 @@ def field_names(columns: Sequence[str], codec: str) -> dict[str, str]:
     return mapping
 
 
-def _flatten_attributes(frame: Any, projects: Sequence[Any], report: LossReport) -> list[str]:
+def _flatten_attributes(frame: Any, projects: Sequence[Any]) -> list[str]:
     """Each key of the projects' free attributes becomes a column of its own (a DBF field
     per key reads better in a GIS than one JSON string cut at 254 bytes)."""
     keys: list[str] = []
@@ -192,21 +192,21 @@ def write_shapefile(
 
     report = LossReport()
     frame = projects_frame(selection.projects)
-    extra = _flatten_attributes(frame, selection.projects, report)
+    extra = _flatten_attributes(frame, selection.projects)
     _fit_values(frame, codec, report)
     steps.advance()
 
     kinds = frame.geometry.geom_type.map(_KIND_OF)
     present = [k for k in ("point", "line", "polygon") if (kinds == k).any()]
+    layers = {k: stem if len(present) == 1 else f"{stem}_{k}" for k in present}
     columns = [c for c in frame.columns if c != "geometry"]
     names = field_names(columns, codec)
     renamed = frame.rename(columns=names)
 
     written: list[Path] = []
     with atomic_folder(path.parent, stem) as tmp:
-        for kind in present:
+        for kind, layer in layers.items():
             part = renamed[kinds == kind]
-            layer = stem if len(present) == 1 else f"{stem}_{kind}"
             geom_types = set(part.geometry.geom_type)
             pyogrio.write_dataframe(
                 part,
@@ -231,13 +231,11 @@ def write_shapefile(
             (tmp / f"{stem}.report.txt").write_text(
                 "\n".join(report.lines) + "\n", encoding="utf-8"
             )
-        files = sorted(tmp.iterdir())
         # a .cpg always: GDAL writes one, but say so loudly if it ever stops
-        for kind in present:
-            layer = stem if len(present) == 1 else f"{stem}_{kind}"
+        for layer in layers.values():
             if not (tmp / f"{layer}.cpg").exists():
                 (tmp / f"{layer}.cpg").write_text(codec, encoding="ascii")
-                files = sorted(tmp.iterdir())
+        files = sorted(tmp.iterdir())
         steps.check()
         if as_zip:
             target = path.with_suffix(".zip")

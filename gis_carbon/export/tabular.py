@@ -21,7 +21,6 @@ from gis_carbon.export.common import (
     targets_table,
     transform_geometry,
 )
-from gis_carbon.model.plan import Plan
 from gis_carbon.model.project import Project
 from gis_carbon.model.types import TYPES_BY_CODE
 
@@ -186,19 +185,19 @@ def sheet_title(text: str, taken: set[str]) -> str:
     return title
 
 
-def _projects_by_sheet(selection: Selection) -> list[tuple[str, Plan | None, list[Project]]]:
+def _projects_by_sheet(selection: Selection) -> list[tuple[str, list[Project]]]:
     """One sheet per plan (the plan's projects: those in its region, as `projects --plan`
     lists them); a region export without a plan gets one sheet."""
     if not selection.plans:
-        return [("项目", None, list(selection.projects))]
-    sheets: list[tuple[str, Plan | None, list[Project]]] = []
+        return [("项目", list(selection.projects))]
+    sheets: list[tuple[str, list[Project]]] = []
     for plan in selection.plans:
         if len(selection.plans) == 1:
             chosen = list(selection.projects)
         else:
             code = plan.region_code
             chosen = [p for p in selection.projects if code in p.regions.codes]
-        sheets.append((f"项目-{plan.region_name}", plan, chosen))
+        sheets.append((f"项目-{plan.region_name}", chosen))
     return sheets
 
 
@@ -227,7 +226,7 @@ def write_excel(
             sheet.column_dimensions[get_column_letter(i)].width = width
         sheet.freeze_panes = "B2"
 
-    for title, _plan, projects in _projects_by_sheet(selection):
+    for title, projects in _projects_by_sheet(selection):
         sheet = book.create_sheet(sheet_title(title, taken))
         headers = ledger_headers(projects, coords)
         wide = {COLUMNS_BY_KEY[k].zh: 40 for k in ("name", "quote", "notes")}

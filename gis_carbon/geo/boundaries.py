@@ -62,6 +62,7 @@ __all__ = [
     "boundaries",
     "boundary_cache_path",
     "children",
+    "descendants_or_self",
     "find_regions",
     "load_regions",
     "region",
@@ -293,6 +294,11 @@ def _descendants_or_self(code: str) -> set[str]:
         found.update(kids)
         stack.extend(kids)
     return found
+
+
+def descendants_or_self(code: str) -> set[str]:
+    """The codes of ``code`` and of every region below it (a known region's code)."""
+    return _descendants_or_self(code)
 
 
 # --------------------------------------------------------------------------- the cache

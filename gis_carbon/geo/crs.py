@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CGCS2000",
     "WGS84",
+    "crs_key",
     "equal_area_crs",
     "from_wgs84",
     "gk_crs",
@@ -38,6 +39,7 @@ __all__ = [
     "is_approximate_datum",
     "local_projected_crs",
     "to_wgs84",
+    "transformer",
 ]
 
 WGS84 = "EPSG:4326"
@@ -214,7 +216,8 @@ def _pseudo_crs(crs: object) -> str | None:
 _per_thread = threading.local()
 
 
-def _transformer(source: str, target: str) -> Transformer:
+def transformer(source: str, target: str) -> Transformer:
+    """The calling thread's cached ``always_xy`` transformer from ``source`` to ``target``."""
     cache: dict[tuple[str, str], Transformer] | None = getattr(_per_thread, "transformers", None)
     if cache is None:
         cache = _per_thread.transformers = {}
@@ -237,7 +240,7 @@ def _new_transformer(source: str, target: str) -> Transformer:
     return Transformer.from_crs(source_crs, target_crs, always_xy=True)
 
 
-def _crs_key(crs: Any) -> str:
+def crs_key(crs: Any) -> str:
     """A hashable text form of anything pyproj accepts, for the transformer cache."""
     if isinstance(crs, str):
         return crs
@@ -247,6 +250,9 @@ def _crs_key(crs: Any) -> str:
     if callable(to_wkt):
         return str(to_wkt())
     raise CoordinateError(f"unknown CRS {crs!r}: give an 'EPSG:xxxx' code, WKT or PROJ string")
+
+
+_transformer = transformer  # the old private name, still imported by geo.locate
 
 
 def _as_xy(xs: npt.ArrayLike, ys: npt.ArrayLike, what: str) -> tuple[FloatArray, FloatArray]:
@@ -293,8 +299,7 @@ def to_wgs84(xs: npt.ArrayLike, ys: npt.ArrayLike, crs: Any) -> tuple[Any, Any]:
     if pseudo == "bd09":
         return chinese_coords.bd09_to_wgs84(xs, ys)
     x_arr, y_arr = _as_xy(xs, ys, "coordinate")
-    transformer = _transformer(_crs_key(crs), WGS84)
-    lons, lats = transformer.transform(x_arr, y_arr)
+    lons, lats = transformer(crs_key(crs), WGS84).transform(x_arr, y_arr)
     return _finish(x_arr, y_arr, lons, lats, crs)
 
 
@@ -308,8 +313,7 @@ def from_wgs84(lons: npt.ArrayLike, lats: npt.ArrayLike, crs: Any) -> tuple[Any,
     lon_arr, lat_arr = _as_xy(lons, lats, "WGS 84 coordinate")
     # Range check with the same message as the Chinese converters.
     chinese_coords.out_of_china(lon_arr, lat_arr)
-    transformer = _transformer(WGS84, _crs_key(crs))
-    xs, ys = transformer.transform(lon_arr, lat_arr)
+    xs, ys = transformer(WGS84, crs_key(crs)).transform(lon_arr, lat_arr)
     return _finish(lon_arr, lat_arr, xs, ys, crs)
 
 

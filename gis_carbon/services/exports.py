@@ -23,6 +23,7 @@ from gis_carbon.export.common import (
     Selection,
     Steps,
 )
+from gis_carbon.services.progress import draw_chart, evaluate_plans
 
 __all__ = [
     "FORMATS",
@@ -159,32 +160,13 @@ def export_format(name: str) -> ExportFormat:
     return FORMATS[key]
 
 
-def _progress_for(
-    ws: Any, plans: list[Any], targets: list[Any]
-) -> tuple[dict[str, dict[str, Any]] | None, str | None]:
-    """Progress of each target from gis_carbon.services.progress, when that module exists."""
+def _progress_for(ws: Any, plans: list[Any]) -> tuple[dict[str, dict[str, Any]] | None, str | None]:
+    """Progress of each target of the plans (by target id), or None and why not."""
     try:
-        from gis_carbon.services.progress import evaluate_plan
-    except ImportError:
-        return None, "进度计算不可用 (progress not available: gis_carbon.services.progress missing)"
-    found: dict[str, dict[str, Any]] = {}
-    try:
-        for plan in plans:
-            for item in evaluate_plan(ws, plan):
-                record: dict[str, Any] = item.to_json()
-                target = getattr(item, "target", None)
-                target_id = (
-                    getattr(target, "id", None)
-                    or record.get("target_id")
-                    or (record.get("target") if isinstance(record.get("target"), str) else None)
-                )
-                if target_id is None and isinstance(record.get("target"), dict):
-                    target_id = record["target"].get("id")
-                if target_id:
-                    found[str(target_id)] = record
+        results = evaluate_plans(ws, plans, detail=True)
     except GisCarbonError as exc:
         return None, f"进度计算失败 (progress not available: {exc})"
-    return found, None
+    return {item.target.id: item.to_json() for items in results.values() for item in items}, None
 
 
 def select(
@@ -220,9 +202,7 @@ def select(
         title = "全部项目"
         focus = None
     targets = [t for p in plans for t in ws.targets(p.id)]
-    progress, note = (
-        _progress_for(ws, plans, targets) if with_progress and targets else (None, None)
-    )
+    progress, note = _progress_for(ws, plans) if with_progress and targets else (None, None)
     return Selection(
         projects=projects,
         plans=plans,
@@ -307,12 +287,8 @@ def export(
 
 
 def _progress_chart(ws: Any, selection: Selection, png: Path) -> Path | None:
-    """The progress module's chart of the plan, when that module offers one; else None and
-    the report draws its own capacity trajectory."""
-    try:
-        from gis_carbon.services.progress import draw_chart
-    except ImportError:
-        return None
+    """The progress module's chart of the plan; None without a plan (the report then draws
+    its own capacity trajectory)."""
     plan = selection.plan
     if plan is None:
         return None

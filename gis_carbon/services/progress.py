@@ -2,7 +2,8 @@
 
 `evaluate_plan` / `evaluate_target` give one `TargetProgress` per target under a status
 policy (see gis_carbon.analysis.progress for what each policy counts and the other
-decisions); `evaluate_plans` shares one pass over the workspace between several plans;
+decisions); `evaluate_plans` shares one pass over the workspace between several plans,
+`evaluate_plans_by_policy` also between several policies;
 `trajectory` gives the cumulative value by commissioning year; `rollup` sets a city plan's
 targets against its districts; `record_indicator` stores a value typed in for a year.
 """
@@ -21,6 +22,7 @@ from gis_carbon.analysis.progress import (
     Trajectory,
     Verdict,
     evaluate,
+    status_policy,
     trajectory_of,
 )
 from gis_carbon.errors import NotFoundError, ValidationError
@@ -36,6 +38,7 @@ __all__ = [
     "draw_chart",
     "evaluate_plan",
     "evaluate_plans",
+    "evaluate_plans_by_policy",
     "evaluate_target",
     "indicator_names",
     "record_indicator",
@@ -67,9 +70,7 @@ def evaluate_plan(
     """
     found = _plan(ws, plan)
     targets = ws.targets(found.id)
-    ctx = EvaluationContext(
-        ws, policy=policy, year=year, now_year=now_year, detail=detail, targets=targets
-    )
+    ctx = EvaluationContext(ws, policy=policy, year=year, now_year=now_year, detail=detail)
     return [evaluate(ctx, t) for t in targets]
 
 
@@ -83,17 +84,33 @@ def evaluate_plans(
     now_year: int | None = None,
 ) -> dict[str, list[TargetProgress]]:
     """Every target of several plans (default: all) in one pass over the workspace."""
+    return evaluate_plans_by_policy(
+        ws, plans, [policy], year=year, detail=detail, now_year=now_year
+    )[policy]
+
+
+def evaluate_plans_by_policy(
+    ws: Any,
+    plans: Iterable[Plan | str] | None = None,
+    policies: Iterable[StatusPolicy | str] = (StatusPolicy.PIPELINE,),
+    *,
+    year: int | None = None,
+    detail: bool = False,
+    now_year: int | None = None,
+) -> dict[Any, dict[str, list[TargetProgress]]]:
+    """Every target of several plans (default: all) under each of several policies, from
+    one pass over the workspace: {policy as given: {plan id: [TargetProgress]}}."""
     chosen = ws.plans() if plans is None else [_plan(ws, p) for p in plans]
     targets = {p.id: ws.targets(p.id) for p in chosen}
-    ctx = EvaluationContext(
-        ws,
-        policy=policy,
-        year=year,
-        now_year=now_year,
-        detail=detail,
-        targets=[t for ts in targets.values() for t in ts],
-    )
-    return {pid: [evaluate(ctx, t) for t in ts] for pid, ts in targets.items()}
+    wanted = list(dict.fromkeys(policies))
+    if not wanted:
+        return {}
+    base = EvaluationContext(ws, policy=wanted[0], year=year, now_year=now_year, detail=detail)
+    results: dict[Any, dict[str, list[TargetProgress]]] = {}
+    for policy in wanted:
+        ctx = base.with_policy(status_policy(policy))
+        results[policy] = {pid: [evaluate(ctx, t) for t in ts] for pid, ts in targets.items()}
+    return results
 
 
 def evaluate_target(
@@ -107,9 +124,7 @@ def evaluate_target(
 ) -> TargetProgress:
     """One target (a Target or its id)."""
     found = ws.target(target) if isinstance(target, str) else target
-    ctx = EvaluationContext(
-        ws, policy=policy, year=year, now_year=now_year, detail=detail, targets=[found]
-    )
+    ctx = EvaluationContext(ws, policy=policy, year=year, now_year=now_year, detail=detail)
     return evaluate(ctx, found)
 
 
@@ -118,7 +133,7 @@ def trajectory_detail(
 ) -> Trajectory:
     """Cumulative value by commissioning year, and the total of projects with no year."""
     found = ws.target(target) if isinstance(target, str) else target
-    ctx = EvaluationContext(ws, policy=policy, detail=False, targets=[found])
+    ctx = EvaluationContext(ws, policy=policy, detail=False)
     return trajectory_of(ctx, found)
 
 
@@ -163,9 +178,7 @@ def rollup(
     where the district has its own plan, its matching target (same metric, types, year)."""
     found = _plan(ws, plan)
     all_targets = ws.targets()
-    ctx = EvaluationContext(
-        ws, policy=policy, year=year, now_year=now_year, detail=True, targets=all_targets
-    )
+    ctx = EvaluationContext(ws, policy=policy, year=year, now_year=now_year, detail=True)
     children = [
         p for p in ws.plans() if p.parent_id == found.id and p.region_code != found.region_code
     ]
@@ -317,12 +330,7 @@ def draw_chart(
     found = _plan(ws, plan)
     targets = ws.targets(found.id)
     base_ctx = EvaluationContext(
-        ws,
-        policy=StatusPolicy.PIPELINE,
-        year=year,
-        now_year=now_year,
-        detail=False,
-        targets=targets,
+        ws, policy=StatusPolicy.PIPELINE, year=year, now_year=now_year, detail=False
     )
     operating_ctx = base_ctx.with_policy(StatusPolicy.OPERATING)
     bars: list[Bar] = []
