@@ -40,9 +40,9 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from gis_carbon.model.map_state import MapState, Viewport, lonlat_to_world, scale_bar
-from gis_carbon.qt.geometry_cache import BoundaryData
+from gis_carbon.qt.geometry_cache import METRES_PER_DEGREE, BoundaryData
 from gis_carbon.qt.i18n import tr
-from gis_carbon.qt.render import ProjectLayerData, Renderer, Scene
+from gis_carbon.qt.render import ProjectLayerData, Renderer, Scene, _world_transform
 
 SNAP_PX = 8.0
 PICK_PX = 9.0
@@ -106,6 +106,12 @@ class MapCanvas(QWidget):
         self.highlighted: frozenset[int] = frozenset()
         self.hatched: list[QPainterPath] = []  # siting overlaps, world coordinates
         self.projects: dict[int, Any] = {}
+        # Built in set_projects (the only place self.projects changes), not on every paint
+        # or mouse move: each line/area project's world path, and the snap candidates.
+        self._project_paths: dict[int, QPainterPath] = {}
+        self._project_snap_xy: np.ndarray = np.empty((0, 2))
+        # The GUI thread's own copies of the paths it outlines (see _marked_path).
+        self._marked_paths: dict[int, QPainterPath] = {}
         self.tool = Tool.PAN
         self.vertices: list[tuple[float, float]] = []  # world xy of the geometry being drawn
         self._hover: tuple[float, float] | None = None
@@ -163,7 +169,12 @@ class MapCanvas(QWidget):
     def set_projects(self, projects: list[Any], layer: ProjectLayerData | None = None) -> None:
         """Show these projects; `layer` is their ProjectLayerData when a worker built it."""
         self.projects = {int(p.id): p for p in projects}
-        self.data["projects"] = ProjectLayerData.from_projects(projects) if layer is None else layer
+        if layer is None:
+            layer = ProjectLayerData.from_projects(projects)
+        self.data["projects"] = layer
+        self._project_paths = {pid: path for pid, _t, path, _areal in layer.shapes}
+        self._marked_paths = {}
+        self._project_snap_xy = self._project_vertices(layer)
         self.selected = frozenset(i for i in self.selected if i in self.projects)
         self.request_render()
 
@@ -255,15 +266,7 @@ class MapCanvas(QWidget):
 
     def _paint_overlays(self, painter: QPainter) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        view = self.view
-        world = QTransform(
-            1 / view.resolution,
-            0,
-            0,
-            -1 / view.resolution,
-            -view.origin[0] / view.resolution,
-            view.origin[1] / view.resolution,
-        )
+        world = _world_transform(self.view)
         if self.hatched:
             painter.save()
             painter.setTransform(world)
@@ -298,21 +301,10 @@ class MapCanvas(QWidget):
             project = self.projects.get(pid)
             if project is None:
                 continue
-            if project.geometry.geom_type != "Point":
-                from gis_carbon.qt.geometry_cache import geometry_path
-
-                path, _ = geometry_path(project.geometry)
+            path = self._marked_path(pid)
+            if path is not None:
                 painter.save()
-                painter.setTransform(
-                    QTransform(
-                        1 / view.resolution,
-                        0,
-                        0,
-                        -1 / view.resolution,
-                        -view.origin[0] / view.resolution,
-                        view.origin[1] / view.resolution,
-                    )
-                )
+                painter.setTransform(_world_transform(view))
                 pen = QPen(colour, width)
                 pen.setCosmetic(True)
                 painter.setPen(pen)
@@ -321,6 +313,21 @@ class MapCanvas(QWidget):
             x, y = view.lonlat_to_screen(*project.lonlat)
             painter.setPen(QPen(colour, width))
             painter.drawEllipse(QPointF(x, y), 13, 13)
+
+    def _marked_path(self, pid: int) -> QPainterPath | None:
+        """A line/area project's world path (None for points), as a deep copy of the GUI
+        thread's own: the layer's path is drawn by the render thread too, and a QPainterPath
+        builds its drawing cache lazily on first use (implicitly shared copies share it)."""
+        path = self._marked_paths.get(pid)
+        if path is None:
+            shared = self._project_paths.get(pid)
+            if shared is None:
+                return None
+            path = QPainterPath()
+            path.addPath(shared)  # copies the elements: a plain copy would share them
+            path.setFillRule(shared.fillRule())
+            self._marked_paths[pid] = path
+        return path
 
     def _paint_drawing(self, painter: QPainter) -> None:
         if not self.vertices and self._move is None:
@@ -420,7 +427,7 @@ class MapCanvas(QWidget):
                     from shapely.geometry import Point
 
                     lon, lat = self.lonlat_at(pos)
-                    degrees = tolerance / 111_320.0 / max(0.2, math.cos(math.radians(lat)))
+                    degrees = tolerance / METRES_PER_DEGREE / max(0.2, math.cos(math.radians(lat)))
                     if project.geometry.distance(Point(lon, lat)) <= degrees:
                         return pid
         return None
@@ -444,23 +451,24 @@ class MapCanvas(QWidget):
                 return data.codes[i]
         return None
 
-    def _snap_candidates(self) -> np.ndarray:
-        """World xy of vertices worth snapping to: project points and shape vertices."""
+    def _project_vertices(self, layer: ProjectLayerData) -> np.ndarray:
+        """World xy of the projects' vertices worth snapping to: project points, then every
+        vertex of each line/area project (built once per set_projects)."""
         import shapely
 
-        parts = (
-            [self.data["projects"].xy]
-            if isinstance(self.data.get("projects"), ProjectLayerData)
-            else []
-        )
+        parts = [layer.xy]
         for project in self.projects.values():
             if project.geometry.geom_type != "Point":
                 coords = shapely.get_coordinates(project.geometry)
                 x, y = lonlat_to_world(coords[:, 0], coords[:, 1])
                 parts.append(np.column_stack([x, y]))
-        if len(self.vertices) >= 1:
-            parts.append(np.array(self.vertices[:1]))  # closing onto the first vertex
-        return np.concatenate(parts) if parts else np.empty((0, 2))
+        return np.concatenate(parts)
+
+    def _snap_candidates(self) -> np.ndarray:
+        """World xy of vertices worth snapping to: project points and shape vertices."""
+        if len(self.vertices) >= 1:  # closing onto the first vertex
+            return np.concatenate([self._project_snap_xy, np.array(self.vertices[:1])])
+        return self._project_snap_xy
 
     def snapped_world(self, pos: QPointF | QPoint) -> tuple[float, float]:
         wx, wy = self.view.screen_to_world(pos.x(), pos.y())

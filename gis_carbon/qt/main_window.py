@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from gis_carbon.errors import GisCarbonError
+from gis_carbon.geo.crs import from_wgs84, gk_crs, gk_zone_3deg
 from gis_carbon.model.commands import AddProject, DeleteProject, EditProject, MoveProject, UndoStack
 from gis_carbon.model.map_state import LayerState, lonlat_to_world
 from gis_carbon.qt.canvas import MapCanvas, Tool, overview_view
@@ -124,7 +125,6 @@ class MainWindow(QMainWindow):
         self.progress: list[Any] = []
         self.region_names: dict[str, str] = {}
         self._project_counties: set[str] = set()  # counties with projects (region filter)
-        self._pending: set[str] = set()
         self._evaluation_generation = 0
         self._projects_generation = 0
         self._siting_generation = 0
@@ -257,19 +257,6 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addAction(self.action_table["zoom_plan"])
         self._update_undo_actions()
-        self._check_services()
-
-    def _check_services(self) -> None:
-        """Actions whose service has not landed stay disabled, saying so."""
-        import importlib.util
-
-        for key, module in (
-            ("import", "gis_carbon.services.imports"),
-            ("export", "gis_carbon.services.exports"),
-        ):
-            if importlib.util.find_spec(module) is None:
-                self.action_table[key].setEnabled(False)
-                self.action_table[key].setToolTip(tr("not available yet"))
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -348,7 +335,6 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- tasks
     def _track(
         self,
-        key: str,
         label: str,
         fn: Any,
         on_done: Any,
@@ -360,15 +346,12 @@ class MainWindow(QMainWindow):
     ) -> Any:
         """Run `fn(progress, cancel)` on a worker — `fn(progress, cancel, ws)` on a connection
         of its own with `workspace=True`; user tasks show a progress bar and Cancel."""
-        self._pending.add(key)
 
         def done(result: Any) -> None:
-            self._pending.discard(key)
             self._hide_task(task)
             on_done(result)
 
         def failed(exc: BaseException) -> None:
-            self._pending.discard(key)
             self._hide_task(task)
             if _is_cancellation(exc):
                 self.statusBar().showMessage(
@@ -413,7 +396,7 @@ class MainWindow(QMainWindow):
             self.task_label.setText(f"{self._user_task.name}: {tr('cancelling…')}")
 
     def busy(self) -> bool:
-        return bool(self._pending) or any(runner.running for runner in self.runners)
+        return any(runner.running for runner in self.runners)
 
     def wait_until_idle(self, timeout_ms: int = 60_000) -> bool:
         """Process events until workers are done and the map frame is current (screenshots)."""
@@ -454,7 +437,6 @@ class MainWindow(QMainWindow):
             }
 
         self._track(
-            "boundaries",
             tr("Loading boundaries"),
             load,
             self._boundaries_loaded,
@@ -465,18 +447,15 @@ class MainWindow(QMainWindow):
             # The county index that places every new project: built once (~1 s), on a worker
             # rather than on the first edit. And the modules the GUI thread imports when the
             # user first imports or exports: importing them there took 50–200 ms.
-            import contextlib
             import importlib
 
             from gis_carbon.geo.locate import default_index
 
             default_index()
             for module in WARM_MODULES:
-                with contextlib.suppress(ImportError):  # a service not landed yet
-                    importlib.import_module(module)
+                importlib.import_module(module)
 
         self._track(
-            "index",
             tr("Loading boundaries"),
             warm_index,
             lambda _r: _freeze_heap(),
@@ -546,7 +525,6 @@ class MainWindow(QMainWindow):
     def refresh_layers(self) -> None:
         """User layers from the workspace (listed and loaded on workers) plus the base ones."""
         self._track(
-            "layers",
             tr("Loading layer"),
             lambda _progress, _cancel, ws: ws.layers(),
             self._show_layers,
@@ -579,7 +557,6 @@ class MainWindow(QMainWindow):
             return VectorLayerData.from_features(ws.layer_features(record.id), style)
 
         self._track(
-            f"layer:{record.id}",
             tr("Loading layer"),
             load,
             lambda data: self.canvas.set_layer_data(layer_id, data),
@@ -640,7 +617,6 @@ class MainWindow(QMainWindow):
             self.evaluate()
 
         self._track(
-            f"remove:{record_id}",
             tr("Removing layer"),
             work,
             done,
@@ -730,12 +706,10 @@ class MainWindow(QMainWindow):
     def _show_coordinates(self, lon: float, lat: float) -> None:
         text = f"WGS 84: {lon:.5f}°E {lat:.5f}°N"
         try:
-            from gis_carbon.geo.crs import gk_crs, gk_zone_3deg
-
             zone = gk_zone_3deg(lon)
-            east, north = _gui_transformer(gk_crs(zone)).transform(lon, lat)
+            east, north = from_wgs84(lon, lat, gk_crs(zone))
             text += f"   CGCS2000 GK 3° {tr('zone')} {zone}: E {east:,.0f} N {north:,.0f}"
-        except (GisCarbonError, ImportError):
+        except GisCarbonError:
             pass  # outside China's GK zones: WGS 84 only
         self.coords.setText(text)
 
@@ -764,7 +738,7 @@ class MainWindow(QMainWindow):
             if then is not None:
                 then()
 
-        self._track("projects", tr("Loading projects"), load, loaded, workspace=True)
+        self._track(tr("Loading projects"), load, loaded, workspace=True)
 
     def _show_projects(
         self, projects: list[Any], layer: ProjectLayerData, counties: set[str]
@@ -835,11 +809,8 @@ class MainWindow(QMainWindow):
         """Evaluate the chosen plan's targets and draw its chart, on a worker."""
         if not self.plan_id:
             return
-        try:
-            from gis_carbon.services import progress as progress_service
-        except ImportError:
-            self.targets_panel.set_busy(tr("Target evaluation not available yet"))
-            return
+        from gis_carbon.services import progress as progress_service
+
         self._evaluation_generation += 1
         generation, plan_id, policy = (self._evaluation_generation, self.plan_id, self.policy())
         lang = language()
@@ -857,7 +828,7 @@ class MainWindow(QMainWindow):
             return generation, results, chart
 
         self.targets_panel.set_busy(tr("Evaluating…"))
-        self._track("evaluate", tr("Evaluating targets"), work, self._evaluated, workspace=True)
+        self._track(tr("Evaluating targets"), work, self._evaluated, workspace=True)
 
     def _evaluated(self, result: tuple[int, list[Any], Any]) -> None:
         generation, progress, chart = result
@@ -886,15 +857,10 @@ class MainWindow(QMainWindow):
         self._check_site(geometry, then_open_form=False)
 
     def _check_site(self, geometry: Any, then_open_form: bool) -> None:
+        from gis_carbon.services import siting as siting_service
+
         self._siting_generation += 1
         generation = self._siting_generation
-        try:
-            from gis_carbon.services import siting as siting_service
-        except ImportError:
-            self.siting_panel.show_text(tr("Siting checks not available yet"))
-            if then_open_form:
-                self.open_project_form(geometry)
-            return
 
         def work(progress: Any, cancel: threading.Event, ws: Workspace) -> Any:
             if generation != self._siting_generation and not then_open_form:
@@ -918,7 +884,7 @@ class MainWindow(QMainWindow):
             if then_open_form:
                 self.open_project_form(geometry)
 
-        self._track("siting", tr("Checking site"), work, done, on_error=failed, workspace=True)
+        self._track(tr("Checking site"), work, done, on_error=failed, workspace=True)
 
     def _show_site_report(self, report: Any) -> None:
         if report is None:
@@ -989,7 +955,7 @@ class MainWindow(QMainWindow):
             self._update_undo_actions()
             self.show_error(exc)
 
-        self._track("edit", tr("Saving"), work, done, on_error=failed, runner=self.edit_runner)
+        self._track(tr("Saving"), work, done, on_error=failed, runner=self.edit_runner)
 
     def _after_edit(self, command: Any) -> None:
         def select_touched() -> None:
@@ -1002,8 +968,6 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 5000)
 
     def _update_undo_actions(self) -> None:
-        if not hasattr(self, "actions"):
-            return
         lang = language()
         for key, can, text in (
             ("undo", self.undo_stack.can_undo(), self.undo_stack.undo_text(lang)),
@@ -1089,7 +1053,7 @@ class MainWindow(QMainWindow):
             self.refresh_projects()
             self.evaluate()
 
-        self._track("import", tr("Importing"), work, done, user=True)
+        self._track(tr("Importing"), work, done, user=True)
 
     def export_dialog(self) -> None:
         path, _chosen = QFileDialog.getSaveFileName(
@@ -1116,7 +1080,6 @@ class MainWindow(QMainWindow):
             )
 
         self._track(
-            "export",
             tr("Exporting"),
             work,
             lambda _r: self.statusBar().showMessage(
@@ -1142,21 +1105,6 @@ _STALE = object()  # a live siting check skipped because a newer one is queued
 
 def _is_cancellation(exc: BaseException) -> bool:
     return type(exc).__name__ in ("ImportCancelled", "ExportCancelled")
-
-
-_GUI_TRANSFORMERS: dict[str, Any] = {}
-
-
-def _gui_transformer(crs: str) -> Any:
-    """The GUI thread's own pyproj transformers: a Transformer must not be shared between
-    threads, and workers use gis_carbon.geo.crs's cached ones at the same time."""
-    transformer = _GUI_TRANSFORMERS.get(crs)
-    if transformer is None:
-        from pyproj import Transformer
-
-        transformer = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-        _GUI_TRANSFORMERS[crs] = transformer
-    return transformer
 
 
 def _read_raster(record: Any, workspace_path: Path, max_pixels: int = 2048) -> RasterLayerData:

@@ -12,7 +12,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QPixmap
+from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -335,10 +335,6 @@ class ProjectTableModel(QAbstractTableModel):
         if self.sort_column:
             rows.sort(key=_SORT_KEYS[self.sort_column], reverse=reverse)  # stable
 
-    @staticmethod
-    def sort_keys(project: Project) -> tuple[Any, ...]:
-        return tuple(key(project) for key in _SORT_KEYS)
-
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """The header's sort (QTableView calls it); keeps the selection on its projects."""
         self.sort_column = column if 0 <= column < len(self.COLUMNS) else 0
@@ -371,8 +367,6 @@ class ProjectTableModel(QAbstractTableModel):
             return None
         project = self.projects[index.row()]
         column = index.column()
-        if role == Qt.ItemDataRole.UserRole:  # sort key
-            return self.sort_keys(project)[column]
         if role == Qt.ItemDataRole.DisplayRole:
             ptype = project.project_type
             info = STATUS_INFO[project.status]
@@ -776,10 +770,3 @@ class SitingPanel(QWidget):
         for note in report.notes[:4]:
             parts.append(f"<p style='color:#666'>{html.escape(str(note))}</p>")
         self.browser.setHtml("".join(parts))
-
-
-def bold(label: QLabel) -> QLabel:
-    font = QFont(label.font())
-    font.setBold(True)
-    label.setFont(font)
-    return label

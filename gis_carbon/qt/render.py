@@ -226,7 +226,6 @@ class Scene:
     layers: list[LayerState]  # visible layers, bottom first
     data: dict[str, Any]  # layer id → BoundaryData | ProjectLayerData | VectorLayerData | …
     font_family: str = ""
-    lang: str = "zh"
     emphasis: frozenset[str] = frozenset()  # region codes drawn with a light fill (plans)
     focus: frozenset[str] = frozenset()  # region codes drawn stronger (the chosen plan)
     labels: bool = True

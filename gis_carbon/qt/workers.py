@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 Progress = Callable[[float, str], None]
 
@@ -91,14 +91,10 @@ class TaskRunner(QObject):
 
     With `threads=1` tasks run one after another in the order started (edits rely on it)."""
 
-    started = Signal(object)  # Task
-    ended = Signal(object)  # Task
-
     def __init__(
         self,
         parent: QObject | None = None,
         threads: int = 3,
-        inline: bool = False,
         name: str = "gis-carbon-task",
     ) -> None:
         super().__init__(parent)
@@ -106,16 +102,12 @@ class TaskRunner(QObject):
             max_workers=threads, thread_name_prefix=name, initializer=_lower_priority
         )
         self.running: list[Task] = []
-        if not inline:
-            # Start the threads now: starting one waits for it to take the GIL, which a busy
-            # worker can hold for a while — not something to do on the GUI thread mid-task.
-            ready = threading.Barrier(threads + 1)
-            for _ in range(threads):
-                self.pool.submit(ready.wait)
-            ready.wait()
-        # inline: run on the GUI thread at the next event-loop turn (same signals); for
-        # debugging a task without threads. The app runs everything on workers.
-        self.inline = inline
+        # Start the threads now: starting one waits for it to take the GIL, which a busy
+        # worker can hold for a while — not something to do on the GUI thread mid-task.
+        ready = threading.Barrier(threads + 1)
+        for _ in range(threads):
+            self.pool.submit(ready.wait)
+        ready.wait()
 
     def start(
         self,
@@ -151,17 +143,12 @@ class TaskRunner(QObject):
         task.signals.finished.connect(finished)
         task.signals.failed.connect(failed)
         self.running.append(task)
-        self.started.emit(task)
-        if self.inline:
-            QTimer.singleShot(0, task.run)
-        else:
-            self.pool.submit(task.run)
+        self.pool.submit(task.run)
         return task
 
     def _forget(self, task: Task) -> None:
         if task in self.running:
             self.running.remove(task)
-        self.ended.emit(task)
 
     def cancel_all(self) -> None:
         for task in list(self.running):
@@ -169,8 +156,6 @@ class TaskRunner(QObject):
 
     def wait(self, msecs: int = 60_000) -> bool:
         """Block until every started task has run (its signals may still be queued)."""
-        if self.inline:
-            return True
         deadline = time.monotonic() + msecs / 1000
         for task in list(self.running):
             if not task.done.wait(max(0.0, deadline - time.monotonic())):
