@@ -1,5 +1,5 @@
 """Persistence: one SQLite workspace file (migrations, repository, seed data)."""
 
-from project_db.repository import HistoryEntry, LayerRecord, Workspace, default_workspace_path
+from project_db.sqlite.workspace import HistoryEntry, LayerRecord, Workspace, default_workspace_path
 
 __all__ = ["HistoryEntry", "LayerRecord", "Workspace", "default_workspace_path"]

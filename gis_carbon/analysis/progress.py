@@ -381,7 +381,7 @@ class EvaluationContext:
 
     def projects(self, ids: Iterable[int]) -> list[Any]:
         """Projects by id, in the order given, read 500 ids per query."""
-        from project_db.repository import _SELECT_PROJECTS, rows_to_projects
+        from project_db.sqlite.workspace import _SELECT_PROJECTS, rows_to_projects
 
         wanted = list(ids)
         unique = list(dict.fromkeys(wanted))

@@ -15,7 +15,7 @@ from gis_carbon.cli import (
 )
 from gis_carbon.model.plan import target_to_json
 from gis_carbon.model.units import format_number
-from project_db.repository import project_to_json
+from project_db.sqlite.workspace import project_to_json
 
 
 def register(subparsers: Any) -> None:

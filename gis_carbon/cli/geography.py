@@ -222,7 +222,7 @@ def _township_index(args: argparse.Namespace) -> Any:
     """The township index of the workspace, None when it has no township layers. A workspace
     that does not exist yet is not created (and seeded) just to locate a point."""
     from gis_carbon.services.regions import township_index
-    from project_db.repository import Workspace, default_workspace_path
+    from project_db.sqlite.workspace import Workspace, default_workspace_path
 
     path = Path(args.workspace) if args.workspace else default_workspace_path()
     if not path.exists():

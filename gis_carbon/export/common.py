@@ -18,7 +18,7 @@ from gis_carbon.errors import ExportError
 from gis_carbon.model.plan import Plan, Target
 from gis_carbon.model.project import Project
 from gis_carbon.model.types import STATUS_INFO
-from project_db.repository import project_to_json
+from project_db.sqlite.workspace import project_to_json
 
 if TYPE_CHECKING:
     import geopandas

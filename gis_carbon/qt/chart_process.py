@@ -42,7 +42,7 @@ def _draw(workspace: str, plan_id: str, lang: str) -> bytes | None:
 
     from gis_carbon.errors import GisCarbonError
     from gis_carbon.services import progress
-    from project_db.repository import Workspace
+    from project_db.sqlite.workspace import Workspace
 
     with tempfile.TemporaryDirectory() as folder, Workspace(workspace, create=False) as ws:
         out = Path(folder) / "chart.png"

@@ -53,7 +53,7 @@ from gis_carbon.qt.render import (
 )
 from gis_carbon.qt.workers import GUI_SWITCH_INTERVAL_S, TaskRunner
 from gis_carbon.services.store import WorkspacePathStore
-from project_db.repository import Workspace
+from project_db.sqlite.workspace import Workspace
 
 BASE_LAYERS = (
     LayerState("projects", "项目", "projects", "Projects"),

@@ -69,7 +69,7 @@ class Task:
 
         if self.workspace is None:
             return self.fn(progress, self.cancel_event)
-        from project_db.repository import Workspace
+        from project_db.sqlite.workspace import Workspace
 
         with Workspace(self.workspace, create=False) as ws:
             return self.fn(progress, self.cancel_event, ws)

@@ -158,7 +158,7 @@ def _child_main(
     # Qt stays out of the worker: an import of PySide6 here fails loudly.
     sys.modules["PySide6"] = None  # type: ignore[assignment]
     try:
-        from project_db.repository import Workspace
+        from project_db.sqlite.workspace import Workspace
 
         def progress(fraction: float, message: str = "") -> None:
             messages.put(("progress", float(fraction), str(message)))

@@ -27,7 +27,7 @@ from gis_carbon.io.archives import DEFAULT_LIMITS, ArchiveLimits
 from gis_carbon.io.records import InputRowsError, ReadResult, Record
 from gis_carbon.model.project import Project
 from gis_carbon.services.layers import ROLES, LayerDefinition, find_definition, layer_folder
-from project_db.repository import LayerRecord, Workspace, project_to_json
+from project_db.sqlite.workspace import LayerRecord, Workspace, project_to_json
 
 RASTER_BUDGET_BYTES = 1024**3
 

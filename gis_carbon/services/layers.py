@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gis_carbon.errors import NotFoundError, ValidationError
-from project_db.repository import LayerRecord, Workspace
+from project_db.sqlite.workspace import LayerRecord, Workspace
 
 if TYPE_CHECKING:
     from gis_carbon.model.project import Project

@@ -13,7 +13,7 @@ from gis_carbon.model import units
 from gis_carbon.model.project import Project, validate_project
 from gis_carbon.model.types import Precision, ProjectType, precision, project_type, status
 from gis_carbon.services.regions import with_regions
-from project_db.repository import Workspace
+from project_db.sqlite.workspace import Workspace
 
 
 @dataclass

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from project_db.repository import Workspace
+    from project_db.sqlite.workspace import Workspace
 
 # 9-digit (乡级代码) or 12-digit (统计用区划代码) township codes; the first six are the county's.
 _TOWNSHIP_CODE = re.compile(r"\d{9}|\d{12}")

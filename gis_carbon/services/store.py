@@ -10,7 +10,7 @@ from typing import Any
 
 from gis_carbon.model.project import Project
 from gis_carbon.services import projects as project_services
-from project_db.repository import Workspace
+from project_db.sqlite.workspace import Workspace
 
 
 class WorkspaceStore:

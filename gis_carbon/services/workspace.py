@@ -12,7 +12,6 @@ from gis_carbon.model.project import Project, validate_project
 from gis_carbon.model.types import Precision, project_type, status
 from gis_carbon.services.projects import parse_capacity_for_type
 from gis_carbon.services.regions import with_regions_many
-from project_db.repository import Workspace, default_workspace_path
 from project_db.seed_data import (
     SEED_VERSION,
     gazetteer,
@@ -20,6 +19,7 @@ from project_db.seed_data import (
     seed_project_records,
     seed_targets,
 )
+from project_db.sqlite.workspace import Workspace, default_workspace_path
 
 SEED_AUTHOR = "seed"
 

@@ -16,7 +16,7 @@ from gis_carbon.model.plan import Comparator, Metric, Plan, Target
 from gis_carbon.model.project import Project, RegionAssignment
 from gis_carbon.model.types import Precision, Status
 from gis_carbon.services.progress import evaluate_target
-from project_db.repository import LayerRecord
+from project_db.sqlite.workspace import LayerRecord
 
 JINGHAI = RegionAssignment(province="120000", county="120118", touched={"120118": 1.0})
 

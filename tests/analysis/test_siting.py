@@ -18,7 +18,7 @@ from gis_carbon.geo.crs import local_projected_crs
 from gis_carbon.model.project import Project
 from gis_carbon.model.types import Status
 from gis_carbon.services.siting import check_site, set_rule_overrides, siting_context
-from project_db.repository import LayerRecord
+from project_db.sqlite.workspace import LayerRecord
 
 LON, LAT = 116.93, 38.93  # 静海区
 CRS = local_projected_crs(LON, LAT)

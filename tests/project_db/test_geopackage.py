@@ -11,7 +11,7 @@ from sqlite_utils import Database
 
 from gis_carbon.services import ProjectInput, add_project, edit_project
 from project_db import Workspace
-from project_db.migrations import migrations
+from project_db.sqlite.migrations import migrations
 from tests.export.conftest import ogrinfo, validate_gpkg
 
 pytestmark = pytest.mark.gdal_tools
@@ -154,7 +154,7 @@ def test_bulk_inserts_show_up_in_the_layers(empty_workspace: Workspace) -> None:
 def test_the_default_workspace_is_named_gpkg_unless_an_older_one_exists(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from project_db.repository import WORKSPACE_ENV, default_workspace_path
+    from project_db.sqlite.workspace import WORKSPACE_ENV, default_workspace_path
 
     monkeypatch.delenv(WORKSPACE_ENV, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
@@ -167,8 +167,8 @@ def test_the_default_workspace_is_named_gpkg_unless_an_older_one_exists(
 
 def test_user_vector_layers_are_geopackage_tables_too(gpkg_path: Path) -> None:
     from gis_carbon.services.layers import remove_layer
-    from project_db import gpkg_layers
-    from project_db.repository import LayerRecord
+    from project_db.sqlite import gpkg_layers
+    from project_db.sqlite.workspace import LayerRecord
 
     features = [
         (

@@ -19,7 +19,7 @@ from gis_carbon.errors import NotFoundError, StaleEditError, ValidationError, Wo
 from gis_carbon.model.project import Project, RegionAssignment
 from gis_carbon.model.types import Precision, Status
 from project_db import Workspace
-from project_db.migrations import migrations
+from project_db.sqlite.migrations import migrations
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -110,7 +110,7 @@ def test_removing_one_of_two_township_layers_reassigns_from_the_other(
     seeded_path: Path, tmp_path: Path
 ) -> None:
     from gis_carbon.services.regions import reassign_townships
-    from project_db.repository import LayerRecord
+    from project_db.sqlite.workspace import LayerRecord
 
     ziya = "120118109000"  # a second survey's township over the east box (a higher code)
     with Workspace(seeded_path) as ws:

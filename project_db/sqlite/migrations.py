@@ -13,7 +13,7 @@ from sqlite_utils.migrations import Migrations
 
 from gis_carbon.model.plan import Comparator, Metric
 from gis_carbon.model.types import Precision, Status
-from project_db.gpkg_layers import GPKG_HEADER_4326
+from project_db.sqlite.gpkg_layers import GPKG_HEADER_4326
 
 migrations = Migrations("gis_carbon")
 

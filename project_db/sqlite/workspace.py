@@ -30,8 +30,8 @@ from gis_carbon.model.project import (
     validate_project,
 )
 from gis_carbon.model.types import PROJECT_TYPES, Precision, Status
-from project_db import gpkg_layers
-from project_db.migrations import (
+from project_db.sqlite import gpkg_layers
+from project_db.sqlite.migrations import (
     ADD_TOTALS_FOR_ID_RANGE,
     BULK_INSERT_TRIGGER,
     apply_migrations,

@@ -1,0 +1,1 @@
+"""The SQLite backend: one workspace file that is also a GeoPackage (sqlite-utils, WAL)."""
