@@ -161,7 +161,7 @@ def build(path: Path, n: int, seed: int = 20250) -> float:
 
 def evaluate_all(path: Path) -> tuple[float, dict[str, list]]:
     from gis_carbon.services.progress import evaluate_plans
-    from project_db import Workspace
+    from project_db.sqlite.workspace import Workspace
 
     with Workspace(path) as ws:
         start = time.perf_counter()
@@ -171,7 +171,7 @@ def evaluate_all(path: Path) -> tuple[float, dict[str, list]]:
 
 def per_metric(path: Path) -> dict[str, float]:
     from gis_carbon.analysis.progress import EvaluationContext, evaluate
-    from project_db import Workspace
+    from project_db.sqlite.workspace import Workspace
 
     spent: Counter[str] = Counter()
     with Workspace(path) as ws:
@@ -198,7 +198,7 @@ def main() -> int:
     if not path.exists():
         setup = build(path, args.projects)
         print(f"setup: {args.projects:,} synthetic projects inserted in {setup:.2f} s")
-    from project_db import Workspace
+    from project_db.sqlite.workspace import Workspace
 
     with Workspace(path) as ws:
         total = ws.count_projects()

@@ -1,5 +1,54 @@
-"""Persistence: one SQLite workspace file (migrations, repository, seed data)."""
+"""Persistence behind the storage port (`gis_carbon.model.storage.WorkspaceStore`).
 
-from project_db.sqlite.workspace import HistoryEntry, LayerRecord, Workspace, default_workspace_path
+Each backend lives in its own folder (`sqlite/` today); `open_store` picks one by the
+location's scheme. Services reach it through `gis_carbon.services.workspace.open_workspace`.
+"""
 
-__all__ = ["HistoryEntry", "LayerRecord", "Workspace", "default_workspace_path"]
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from gis_carbon.errors import WorkspaceError
+from gis_carbon.model.storage import WorkspaceStore
+from project_db.sqlite.workspace import WORKSPACE_ENV, default_workspace_path
+
+
+def _open_sqlite(location: str, create: bool) -> WorkspaceStore:
+    from project_db.sqlite.workspace import Workspace
+
+    return Workspace(Path(location), create=create)
+
+
+def _no_team_backend(location: str, create: bool) -> WorkspaceStore:
+    raise WorkspaceError(
+        f"{location.split('@')[-1]}: team workspaces on PostgreSQL are not supported by this"
+        " version of gis-carbon; open a workspace file (.gcarbon.gpkg) instead"
+    )
+
+
+# scheme of the location → backend; a plain path (no scheme) is a workspace file
+_BACKENDS: dict[str, Callable[[str, bool], WorkspaceStore]] = {
+    "": _open_sqlite,
+    "file": lambda location, create: _open_sqlite(location.removeprefix("file://"), create),
+    "postgresql": _no_team_backend,
+    "postgres": _no_team_backend,
+}
+
+
+def open_store(
+    location: str | os.PathLike[str] | None = None, *, create: bool = True
+) -> WorkspaceStore:
+    """The workspace at `location` (a file path, or a URL whose scheme names a backend), or
+    the per-user default. Unseeded: see services.workspace.open_workspace for that."""
+    text = str(location) if location is not None else str(default_workspace_path())
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+    backend = _BACKENDS.get(scheme)
+    if backend is None:
+        known = ", ".join(f"{s}://" for s in _BACKENDS if s)
+        raise WorkspaceError(f"{text}: unknown workspace scheme {scheme!r} (known: {known})")
+    return backend(text, create)
+
+
+__all__ = ["WORKSPACE_ENV", "default_workspace_path", "open_store"]

@@ -36,7 +36,7 @@ def seeded_path(seeded_template: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def seeded(seeded_path: Path):
-    from project_db import Workspace
+    from project_db.sqlite.workspace import Workspace
 
     ws = Workspace(seeded_path)
     yield ws
@@ -45,7 +45,7 @@ def seeded(seeded_path: Path):
 
 @pytest.fixture
 def empty_workspace(tmp_path: Path):
-    from project_db import Workspace
+    from project_db.sqlite.workspace import Workspace
 
     ws = Workspace(tmp_path / "empty.sqlite")
     yield ws

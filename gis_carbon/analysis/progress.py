@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +38,8 @@ from typing import Any
 
 from gis_carbon.errors import GisCarbonError, NotFoundError, ValidationError
 from gis_carbon.model.plan import Comparator, Metric, Plan, Target, target_to_json
+from gis_carbon.model.project import Project
+from gis_carbon.model.storage import ProjectBrief, ProjectLocation, WorkspaceStore
 from gis_carbon.model.types import STATUS_INFO, TYPES_BY_CODE, Precision, Status
 
 # ---------------------------------------------------------------------------- policies
@@ -157,7 +158,7 @@ class TargetProgress:
             "policy": self.policy.value,
             "as_of": self.as_of,
             "current": _round(self.current, 6),
-            "current_plan_unit": _round(to_plan_unit(t, self.current), 6),
+            "current_plan_unit": _round(t.in_plan_unit(self.current), 6),
             "percent": _round(self.percent, 1),
             "gap": _round(self.gap, 6),
             "verdict": self.verdict.value,
@@ -187,18 +188,6 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
-def to_plan_unit(target: Target, value: float | None) -> float | None:
-    """A base-unit value (MW) written in the plan's unit (万千瓦) for display."""
-    if value is None or target.unit is None or target.unit == target.base_unit:
-        return value
-    from gis_carbon.model.units import convert
-
-    try:
-        return float(convert(value, target.base_unit, target.unit))
-    except GisCarbonError:
-        return value
-
-
 # ---------------------------------------------------------------------------- rows
 
 
@@ -222,18 +211,13 @@ class _Row:
         return self.chain[0] if self.chain else ""
 
 
-_DETAIL_COLUMNS = (
-    "id, name, type, status, year, capacity, energy, county_code, city_code, province_code"
-)
-
-
 class EvaluationContext:
-    """What several evaluations share: one GROUP BY over the workspace, rows per region,
+    """What several evaluations share: one grouped read of the workspace, rows per region,
     milestone projects, plans. Build one per batch; it does not see later edits."""
 
     def __init__(
         self,
-        ws: Any,
+        ws: WorkspaceStore,
         *,
         policy: StatusPolicy | str = StatusPolicy.PIPELINE,
         year: int | None = None,
@@ -241,7 +225,6 @@ class EvaluationContext:
         detail: bool = True,
     ) -> None:
         self.ws = ws
-        self.conn: sqlite3.Connection = ws.db.conn
         self.policy = status_policy(policy)
         if year is not None and not (isinstance(year, int) and 1950 <= year <= 2100):
             raise ValidationError(f"year must be between 1950 and 2100; got {year!r}", "year", year)
@@ -254,7 +237,7 @@ class EvaluationContext:
         self._grouped_by_region: dict[str, list[_Row]] = {}
         self._detail_rows: dict[str, list[_Row]] = {}
         self._chains: dict[str, tuple[str, ...]] = {}
-        self._milestones: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._milestones: dict[tuple[str, str], list[ProjectBrief]] = {}
         self._attributes: dict[int, dict[str, Any]] = {}
         self._layers: list[list[Any]] = []  # shared with with_policy's contexts, as _grouped
         self._layer_unions: dict[tuple[Any, ...], Any] = {}
@@ -278,6 +261,11 @@ class EvaluationContext:
             self._chains[county] = found
         return found
 
+    def _chain_of(
+        self, county: str | None, city: str | None, province: str | None
+    ) -> tuple[str, ...]:
+        return self.chain(county) if county else tuple(c for c in (city, province) if c)
+
     # -- rows
     def grouped_rows(self, region: str) -> list[_Row]:
         """Projects in `region` or below, grouped by county, type, status and year."""
@@ -290,29 +278,20 @@ class EvaluationContext:
         return rows
 
     def _load_grouped(self) -> list[_Row]:
-        rows: list[_Row] = []
-        has_totals = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'project_totals'"
-        ).fetchone()
-        if has_totals:
-            # Kept current by triggers (migration 0003): ~10⁴ rows for 10⁶ projects.
-            cursor = self.conn.execute(
-                "SELECT county_code, city_code, province_code, type, status, year, capacity,"
-                " energy, n, n_capacity FROM project_totals"
-            )
-        else:
-            # Covered by the index projects_rollup: one index scan, no table reads.
-            cursor = self.conn.execute(
-                "SELECT coalesce(county_code, ''), coalesce(city_code, ''),"
-                " coalesce(province_code, ''), type, status, coalesce(year, 0), total(capacity),"
-                " total(energy), count(*), count(capacity) FROM projects"
-                " GROUP BY county_code, type, status, year, city_code, province_code"
-            )
         statuses = {s.value: s for s in Status}
-        for county, city, province, ptype, status, year, cap, energy, n, n_cap in cursor:
-            chain = self.chain(county) if county else tuple(c for c in (city, province) if c)
-            rows.append(_Row(chain, ptype, statuses[status], year or None, cap, energy, n, n_cap))
-        return rows
+        return [
+            _Row(
+                self._chain_of(t.county, t.city, t.province),
+                t.type,
+                statuses[t.status],
+                t.year or None,
+                t.capacity,
+                t.energy,
+                t.n,
+                t.n_capacity,
+            )
+            for t in self.ws.grouped_totals()
+        ]
 
     def detail_rows(self, region: str, types: Iterable[str] | None = None) -> list[_Row]:
         """One row per project in `region` or below (optionally only these types)."""
@@ -320,83 +299,40 @@ class EvaluationContext:
         rows = self._detail_rows.get(key)
         if rows is not None:
             return rows
-        counties = _descendant_counties(region)
-        where = [
-            f"(county_code IN ({', '.join('?' for _ in counties)})"
-            " OR (county_code IS NULL AND (city_code = ? OR province_code = ?)))"
-        ]
-        params: list[Any] = [*counties, region, region]
-        if types is not None:
-            type_list = sorted(types)
-            where.append(f"type IN ({', '.join('?' for _ in type_list)})")
-            params.extend(type_list)
-        cursor = self.conn.execute(
-            f"SELECT {_DETAIL_COLUMNS} FROM projects WHERE {' AND '.join(where)} ORDER BY id",
-            params,
+        briefs = self.ws.project_briefs(
+            counties=_descendant_counties(region), region=region, types=types
         )
-        rows = []
-        for pid, name, ptype, status, year, cap, energy, county, city, province in cursor:
-            chain = self.chain(county) if county else tuple(c for c in (city, province) if c)
-            rows.append(
-                _Row(
-                    chain,
-                    ptype,
-                    Status(status),
-                    year,
-                    cap or 0.0,
-                    energy or 0.0,
-                    1,
-                    0 if cap is None else 1,
-                    pid,
-                    name,
-                )
+        rows = [
+            _Row(
+                self._chain_of(b.county, b.city, b.province),
+                b.type,
+                Status(b.status),
+                b.year,
+                b.capacity or 0.0,
+                b.energy or 0.0,
+                1,
+                0 if b.capacity is None else 1,
+                b.id,
+                b.name,
             )
+            for b in briefs
+        ]
         self._detail_rows[key] = rows
         return rows
 
-    def locations(self, ids: Sequence[int]) -> list[tuple[int, str, float, float, str]]:
+    def locations(self, ids: Sequence[int]) -> list[ProjectLocation]:
         """(id, name, lon, lat, precision) of projects, without building Project objects."""
-        found: list[tuple[int, str, float, float, str]] = []
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            found.extend(
-                self.conn.execute(
-                    "SELECT id, name, lon, lat, precision FROM projects WHERE id IN"
-                    f" ({', '.join('?' for _ in chunk)}) ORDER BY id",
-                    chunk,
-                )
-            )
-        return found
+        return self.ws.project_locations(ids)
 
     def attributes(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         missing = [i for i in ids if i not in self._attributes]
-        for start in range(0, len(missing), 500):
-            chunk = missing[start : start + 500]
-            cursor = self.conn.execute(
-                f"SELECT id, attributes FROM projects WHERE id IN ({', '.join('?' for _ in chunk)})",
-                chunk,
-            )
-            self._attributes.update((pid, json.loads(text)) for pid, text in cursor)
+        if missing:
+            self._attributes.update(self.ws.project_attributes(missing))
         return self._attributes
 
-    def projects(self, ids: Iterable[int]) -> list[Any]:
-        """Projects by id, in the order given, read 500 ids per query."""
-        from project_db.sqlite.workspace import _SELECT_PROJECTS, rows_to_projects
-
-        wanted = list(ids)
-        unique = list(dict.fromkeys(wanted))
-        found: dict[int | None, Any] = {}
-        for start in range(0, len(unique), 500):
-            chunk = unique[start : start + 500]
-            cursor = self.conn.execute(
-                _SELECT_PROJECTS + f" WHERE id IN ({', '.join('?' for _ in chunk)}) ORDER BY id",
-                chunk,
-            )
-            found.update((p.id, p) for p in rows_to_projects(cursor))
-        missing = next((i for i in wanted if i not in found), None)
-        if missing is not None:
-            raise NotFoundError(f"no project with id {missing}")
-        return [found[i] for i in wanted]
+    def projects(self, ids: Iterable[int]) -> list[Project]:
+        """Projects by id, in the order given."""
+        return self.ws.projects_by_id(ids)
 
     def layers(self) -> list[Any]:
         """The workspace's layers, read once."""
@@ -404,30 +340,17 @@ class EvaluationContext:
             self._layers.append(list(self.ws.layers()))
         return self._layers[0]
 
-    def milestone_projects(self, target: Target, name: str) -> list[dict[str, Any]]:
-        """Projects with this exact name in the target's region (through the index on
-        county and type when the target names types), else anywhere in the workspace."""
+    def milestone_projects(self, target: Target, name: str) -> list[ProjectBrief]:
+        """Projects with this exact name in the target's region (of its types, when it names
+        any), else anywhere in the workspace."""
         key = (target.id, name)
         if key not in self._milestones:
-            counties = _descendant_counties(target.region_code)
-            where = [f"county_code IN ({', '.join('?' for _ in counties)})", "name = ?"]
-            params: list[Any] = [*counties, name]
-            if target.scope:
-                where.insert(1, f"type IN ({', '.join('?' for _ in target.scope)})")
-                params[len(counties) : len(counties)] = list(target.scope)
-            cursor = self.conn.execute(
-                f"SELECT {_DETAIL_COLUMNS} FROM projects WHERE {' AND '.join(where)} ORDER BY id",
-                params,
+            rows = self.ws.project_briefs(
+                counties=_descendant_counties(target.region_code),
+                types=target.scope or None,
+                name=name,
             )
-            rows = [dict(zip([d[0] for d in cursor.description], r, strict=True)) for r in cursor]
-            if not rows:
-                cursor = self.conn.execute(
-                    f"SELECT {_DETAIL_COLUMNS} FROM projects WHERE name = ? ORDER BY id", (name,)
-                )
-                rows = [
-                    dict(zip([d[0] for d in cursor.description], r, strict=True)) for r in cursor
-                ]
-            self._milestones[key] = rows
+            self._milestones[key] = rows or self.ws.project_briefs(name=name)
         return self._milestones[key]
 
     def base_year(self, target: Target) -> int | None:
@@ -436,6 +359,12 @@ class EvaluationContext:
             return int(plan.base_year)
         base = target.params.get("base_year")
         return int(base) if isinstance(base, int) else None
+
+
+def _stored_id(project: Project) -> int:
+    """The id of a project read from the workspace (which always has one)."""
+    assert project.id is not None, "a stored project has an id"
+    return project.id
 
 
 def _region_chain(code: str) -> tuple[str, ...]:
@@ -817,7 +746,7 @@ def _pairing(
     for s in stores:
         for f in farm_projects:
             if _linked(s, f) or _linked(f, s):
-                links.add((s.id, f.id))
+                links.add((_stored_id(s), _stored_id(f)))
     lon0, lat0 = farm_projects[0].lonlat
     crs = local_projected_crs(lon0, lat0)
     paired: list[dict[str, Any]] = []
@@ -827,7 +756,7 @@ def _pairing(
     for f in farm_projects:
         fx, fy = from_wgs84(f.lonlat[0], f.lonlat[1], crs)
         near = np.hypot(store_xy[:, 0] - fx, store_xy[:, 1] - fy) <= distance_km * 1000
-        partners = {s.id for s, ok in zip(stores, near, strict=True) if ok}
+        partners = {_stored_id(s) for s, ok in zip(stores, near, strict=True) if ok}
         partners |= {sid for sid, fid in links if fid == f.id}
         entry = {
             "id": f.id,
@@ -855,13 +784,13 @@ def evaluate_milestone(ctx: EvaluationContext, target: Target) -> TargetProgress
     if not candidates:
         return no_data(ctx, target, f"no project named {name!r} in the workspace")
     project = candidates[0]
-    status = Status(project["status"])
+    status = Status(project.status)
     reached = STATUS_INFO[status].rank >= STATUS_INFO[wanted].rank >= 0
-    year = project["year"]
+    year = project.year
     # Like capacities, a project in the policy's statuses with no year counts as scheduled.
     scheduled = status in ctx.policy.statuses and (year is None or year <= ctx.as_of(target))
     counts = reached or scheduled
-    pid = int(project["id"])
+    pid = project.id
     details = {
         "project_id": pid,
         "status": status.value,
@@ -872,7 +801,7 @@ def evaluate_milestone(ctx: EvaluationContext, target: Target) -> TargetProgress
     notes = (
         []
         if year is not None or reached
-        else [f"year unknown: {project['name']} has no commissioning year"]
+        else [f"year unknown: {project.name} has no commissioning year"]
     )
     reason = (
         None
@@ -884,7 +813,7 @@ def evaluate_milestone(ctx: EvaluationContext, target: Target) -> TargetProgress
         )
     )
     if counts and not reached:
-        notes = [*notes, f"{project['name']} is {status.value}, not yet {wanted.value}"]
+        notes = [*notes, f"{project.name} is {status.value}, not yet {wanted.value}"]
     # The value is whether the status is reached: a scheduled project is not a finished one,
     # so it never shows as 100 %; the policy only decides between on track and behind.
     result = judge(
@@ -893,7 +822,7 @@ def evaluate_milestone(ctx: EvaluationContext, target: Target) -> TargetProgress
         1.0 if reached else 0.0,
         contributors=[(pid, 1.0)] if counts else [],
         excluded=[] if reason is None else [(pid, reason)],
-        names={pid: project["name"]},
+        names={pid: project.name},
         details=details,
         notes=notes,
     )
@@ -1118,8 +1047,9 @@ def evaluate_area_share(ctx: EvaluationContext, target: Target) -> TargetProgres
             if project.geometry.geom_type in ("Polygon", "MultiPolygon"):
                 polygon = project_geometry(project.geometry, crs)
                 parts.append(polygon)
-                contributors.append((project.id, shapely.intersection(polygon, region).area))
-                names[project.id] = project.name
+                pid = _stored_id(project)
+                contributors.append((pid, shapely.intersection(polygon, region).area))
+                names[pid] = project.name
     covered, total = area_share(parts, region)
     return judge(
         ctx,

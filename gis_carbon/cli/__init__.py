@@ -10,9 +10,12 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gis_carbon.errors import GisCarbonError
+
+if TYPE_CHECKING:
+    from gis_carbon.model.storage import WorkspaceStore
 
 # Modules that add subcommands: each has register(subparsers). One module per area.
 COMMAND_MODULES = (
@@ -57,7 +60,7 @@ def add_command(
     return command
 
 
-def open_from_args(args: argparse.Namespace) -> Any:
+def open_from_args(args: argparse.Namespace) -> WorkspaceStore:
     from gis_carbon.services import open_workspace
 
     return open_workspace(args.workspace)

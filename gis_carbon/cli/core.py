@@ -14,8 +14,8 @@ from gis_carbon.cli import (
     project_cells,
 )
 from gis_carbon.model.plan import target_to_json
+from gis_carbon.model.project import project_to_json
 from gis_carbon.model.units import format_number
-from project_db.sqlite.workspace import project_to_json
 
 
 def register(subparsers: Any) -> None:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import sys
-from pathlib import Path
 from typing import Any
 
 from gis_carbon.cli import (
@@ -144,176 +142,54 @@ def register(subparsers: Any) -> None:
 
 
 # ------------------------------------------------------------------ locate
-def _region_name(code: str) -> str:
-    from gis_carbon.geo.boundaries import region
-
-    return region(code).name
-
-
-def _chain_json(code: str | None) -> dict[str, Any]:
-    from gis_carbon.geo.locate import default_index
-
-    out: dict[str, Any] = {level: None for level in LEVELS}
-    out["chain"] = []
-    if code is None:
-        return out
-    for region in default_index().chain(code):
-        entry = {"code": region.code, "name": region.name, "level": region.level}
-        out["chain"].append(entry)
-        if region.level in LEVELS:
-            out[region.level] = {"code": region.code, "name": region.name}
-    return out
-
-
-def _to_wgs84(lons: Any, lats: Any, coords: str | None) -> tuple[Any, Any]:
-    if coords is None:
-        return lons, lats
-    from gis_carbon.geo.crs import to_wgs84
-
-    return to_wgs84(lons, lats, coords)
-
-
 def cmd_locate(args: argparse.Namespace) -> int:
+    from gis_carbon.services import locate
+
     if args.points:
         if args.lon is not None:
             raise InputFileError("give either LON LAT or --points FILE, not both")
         return _locate_points(args)
     if args.lon is None or args.lat is None:
         raise CoordinateError("give LON LAT (e.g. 117.16111 39.15722) or --points FILE.csv")
-    from gis_carbon.geo.locate import default_index
-    from gis_carbon.io.coordinates import parse_coordinate
-
-    lon, lat = parse_coordinate(args.lon, "lon"), parse_coordinate(args.lat, "lat")
-    lon, lat = _to_wgs84(lon, lat, args.coords)
-    index = default_index()
-    code = index.locate_point(lon, lat)
-    result = {"lon": lon, "lat": lat, **_chain_json(code)}
-    # How far the point is from another county: near a line, check the source's precision.
-    other, metres = index.nearest_other_region(lon, lat) if code else (None, 0.0)
-    result["nearest_other_county"] = (
-        None
-        if other is None
-        else {"code": other, "name": _region_name(other), "distance_m": round(metres, 1)}
-    )
-    townships = _township_index(args)
-    if townships is not None:
-        from shapely.geometry import Point
-
-        township = townships.township_of(Point(lon, lat), code)
-        result["township"] = None
-        if township is not None:
-            name = townships.name(township) or ""
-            result["township"] = {"code": township, "name": name}
-            result["chain"].append({"code": township, "name": name, "level": "township"})
+    result = locate.locate_point(args.lon, args.lat, coords=args.coords, workspace=args.workspace)
     if args.json:
         print_json(result)
         return 0
-    if code is None:
-        print(f"{lon:.6f}, {lat:.6f}: outside every region")
+    if not result["chain"]:
+        print(f"{result['lon']:.6f}, {result['lat']:.6f}: outside every region")
         return 0
     print(" > ".join(f"{r['name']} ({r['code']})" for r in result["chain"]))
     nearest = result["nearest_other_county"]
     if nearest is not None:
-        print(f"nearest other county: {nearest['name']} ({nearest['code']}), {metres:,.0f} m away")
+        print(
+            f"nearest other county: {nearest['name']} ({nearest['code']}),"
+            f" {nearest['distance_m']:,.0f} m away"
+        )
     return 0
 
 
-def _township_index(args: argparse.Namespace) -> Any:
-    """The township index of the workspace, None when it has no township layers. A workspace
-    that does not exist yet is not created (and seeded) just to locate a point."""
-    from gis_carbon.services.regions import township_index
-    from project_db.sqlite.workspace import Workspace, default_workspace_path
-
-    path = Path(args.workspace) if args.workspace else default_workspace_path()
-    if not path.exists():
-        return None
-    with Workspace(path, create=False) as ws:
-        return township_index(ws)
-
-
-_LON_HEADERS = ("lon", "lng", "longitude", "经度", "x")
-_LAT_HEADERS = ("lat", "latitude", "纬度", "y")
-
-
 def _locate_points(args: argparse.Namespace) -> int:
-    import numpy as np
+    from gis_carbon.services import locate
 
-    from gis_carbon.geo.locate import default_index
-    from gis_carbon.io.coordinates import parse_coordinate
-    from gis_carbon.io.encoding import decode_strict, detect_encoding
-
-    path = Path(args.points)
-    if not path.exists():
-        raise InputFileError(f"{path}: no such file")
-    data = path.read_bytes()
-    text = decode_strict(data, detect_encoding(data, what=path.name), what=path.name)
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows:
-        raise InputFileError(f"{path.name}: the file is empty")
-    header = [h.strip() for h in rows[0]]
-    lowered = [h.casefold() for h in header]
-    try:
-        lon_i = next(lowered.index(h) for h in _LON_HEADERS if h in lowered)
-        lat_i = next(lowered.index(h) for h in _LAT_HEADERS if h in lowered)
-    except StopIteration:
-        raise InputFileError(
-            f"{path.name}: needs columns lon and lat (or 经度, 纬度); found {', '.join(header)}"
-        ) from None
-    body = [r for r in rows[1:] if any(c.strip() for c in r)]
-    lons, lats, problems = [], [], []
-    for n, row in enumerate(body, start=2):
-        try:
-            lons.append(parse_coordinate(row[lon_i] if lon_i < len(row) else "", "lon"))
-            lats.append(parse_coordinate(row[lat_i] if lat_i < len(row) else "", "lat"))
-        except CoordinateError as exc:
-            problems.append(f"line {n}: {exc}")
-    if problems:
-        from gis_carbon.io.records import InputRowsError
-
-        raise InputRowsError(path, problems)
-    lon_arr, lat_arr = _to_wgs84(np.asarray(lons, float), np.asarray(lats, float), args.coords)
-    codes: Any = default_index().locate_points(lon_arr, lat_arr) if body else []
-    chains: dict[str, dict[str, Any]] = {}
-    extra = ["province", "province_name", "city", "city_name", "county", "county_name"]
-    # The township columns only when the workspace has township layers: without them the
-    # output keeps the columns it always had (scripts read them by position too).
-    townships = _township_index(args)
-    township_cells: Any = [()] * len(body)
-    if townships is not None:
-        extra += ["township", "township_name"]
-        found = townships.townships_at(lon_arr, lat_arr, codes)
-        township_cells = zip(found.tolist(), townships.names_of(found).tolist(), strict=True)
-    out_rows = []
-    for row, code, township in zip(body, codes, township_cells, strict=True):
-        key = str(code) if code else ""
-        if key not in chains:
-            chains[key] = _chain_json(key or None)
-        chain = chains[key]
-        cells = []
-        for level in LEVELS:
-            item = chain[level]
-            cells += [item["code"], item["name"]] if item else ["", ""]
-        out_rows.append([*row, *([""] * (len(header) - len(row))), *cells, *township])
+    table = locate.locate_points_file(args.points, coords=args.coords, workspace=args.workspace)
     if args.json:
-        print_json([dict(zip([*header, *extra], r, strict=True)) for r in out_rows])
+        print_json([dict(zip([*table.header, *table.extra], r, strict=True)) for r in table.rows])
         return 0
     target = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout  # noqa: SIM115
     try:
         writer = csv.writer(target)
-        writer.writerow([*header, *extra])
-        writer.writerows(out_rows)
+        writer.writerow([*table.header, *table.extra])
+        writer.writerows(table.rows)
     finally:
         if args.out:
             target.close()
     if args.out:
-        county_at = len(header) + extra.index("county")
-        outside = sum(1 for r in out_rows if not r[county_at])
+        outside = table.count_outside()
         notes = [f"{outside} outside every county"] if outside else []
-        if townships is not None:
-            township_at = len(header) + extra.index("township")
-            notes.append(f"{sum(1 for r in out_rows if r[township_at])} in a township")
+        if table.with_townships:
+            notes.append(f"{table.count_in_township()} in a township")
         print(
-            f"wrote {len(out_rows)} rows to {args.out}"
+            f"wrote {len(table.rows)} rows to {args.out}"
             + (f" ({', '.join(notes)})" if notes else ""),
             file=sys.stderr,
         )

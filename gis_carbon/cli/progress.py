@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gis_carbon.cli import add_command, open_from_args, print_json, print_table
 from gis_carbon.errors import ValidationError
+
+if TYPE_CHECKING:
+    from gis_carbon.model.plan import Plan
+    from gis_carbon.model.storage import WorkspaceStore
 
 _POLICIES = ("operating", "construction", "pipeline")
 
@@ -77,7 +81,6 @@ def register(subparsers: Any) -> None:
 def format_value(target: Any, value: float | None) -> str:
     """A base-unit value written the way the plan writes it, with the base value beside:
     "50 万千瓦 (500 MW)"."""
-    from gis_carbon.analysis.progress import to_plan_unit
     from gis_carbon.model.units import format_number
 
     if value is None:
@@ -87,7 +90,7 @@ def format_value(target: Any, value: float | None) -> str:
     base = f"{format_number(round(value, 3))} {target.base_unit or ''}".strip()
     if target.unit is None or target.unit == target.base_unit:
         return base
-    plan_value = to_plan_unit(target, value) or 0.0
+    plan_value = target.in_plan_unit(value) or 0.0
     plan_text = f"{format_number(round(plan_value, 4))} {target.unit}"
     # 条 → 个, 公里 → km: the same number in another word adds nothing
     return plan_text if abs(plan_value - value) < 1e-9 else f"{plan_text} ({base})"
@@ -111,7 +114,7 @@ def _percent(value: float | None) -> str:
 
 
 def _policy_results(
-    ws: Any, plans: list[Any], chosen: str, as_of: int | None
+    ws: WorkspaceStore, plans: list[Plan], chosen: str, as_of: int | None
 ) -> dict[str, dict[str, list[Any]]]:
     """Operating, pipeline and the chosen policy's results from one evaluation context."""
     from gis_carbon.services.progress import evaluate_plans_by_policy
@@ -158,7 +161,7 @@ def _status_json(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _print_status(rows: list[dict[str, Any]], policy: str) -> None:
-    from gis_carbon.analysis.progress import StatusPolicy
+    from gis_carbon.services.progress import StatusPolicy
 
     chosen = StatusPolicy(policy)
     table, footnotes = [], []

@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from gis_carbon.errors import ExportError
 from gis_carbon.model.plan import Plan, Target
-from gis_carbon.model.project import Project
+from gis_carbon.model.project import Project, project_to_json
 from gis_carbon.model.types import STATUS_INFO
-from project_db.sqlite.workspace import project_to_json
 
 if TYPE_CHECKING:
     import geopandas

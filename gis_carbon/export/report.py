@@ -8,8 +8,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from gis_carbon.analysis.charts import find_cjk_font
 from gis_carbon.errors import ExportError
+from gis_carbon.export.charts import find_cjk_font
 from gis_carbon.export.common import (
     Selection,
     Steps,

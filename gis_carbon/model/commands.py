@@ -1,7 +1,7 @@
 """Undoable edits of projects, and the undo stack that holds them. Pure Python.
 
 A command does its work through a `ProjectStore` — the same services the CLI uses, injected
-so the model stays free of SQL (the desktop app passes `gis_carbon.services.store.WorkspaceStore`).
+so the model stays free of SQL (the desktop app passes `gis_carbon.services.store.ProjectCommandStore`).
 Each command remembers the project as it was before and after, so undo writes the old state
 back (or restores a deleted project under its old id) and redo repeats the edit exactly.
 

@@ -86,6 +86,18 @@ class Target:
         except UnitError:  # a unit word the table does not know (e.g. 万吨) stays as written
             return self.unit
 
+    def in_plan_unit(self, value: float | None) -> float | None:
+        """A base-unit value (MW) written in the plan's unit (万千瓦), for display."""
+        if value is None or self.unit is None or self.unit == self.base_unit:
+            return value
+        from gis_carbon.errors import GisCarbonError
+        from gis_carbon.model.units import convert
+
+        try:
+            return float(convert(value, self.base_unit, self.unit))
+        except GisCarbonError:
+            return value
+
     @property
     def base_value(self) -> float:
         """The value in the app's base unit for its dimension (MW, m², km …)."""

@@ -195,3 +195,46 @@ def validate_geometries(projects: list[Project]) -> None:
         kind = _GEOMETRY_KINDS.get(project.geometry.geom_type)
         if kind is None or kind not in TYPES_BY_CODE[project.type].geometry_kinds:
             _validate_geometry(project.geometry, TYPES_BY_CODE[project.type])
+
+
+def project_to_json(
+    project: Project,
+    *,
+    lonlat: tuple[float, float] | None = None,
+    wkt: str | None = None,
+) -> dict[str, Any]:
+    """A project as plain JSON, for `--json` output and exports. An exporter passes the
+    point (and WKT) it computed for its own coordinate system."""
+    lon, lat = lonlat or project.lonlat
+    ptype = project.project_type
+    return {
+        "id": project.id,
+        "name": project.name,
+        "type": project.type,
+        "type_zh": ptype.name_zh,
+        "capacity": project.capacity,
+        "capacity_unit": ptype.capacity_unit,
+        "energy": project.energy,
+        "energy_unit": ptype.energy_unit,
+        "status": project.status.value,
+        "year": project.year,
+        "start_year": project.start_year,
+        "lon": lon,
+        "lat": lat,
+        "precision": project.precision.value,
+        "wkt": project.geometry.wkt if wkt is None else wkt,
+        "owner": project.owner,
+        "notes": project.notes,
+        "attributes": dict(project.attributes),
+        "plan_id": project.plan_id,
+        "source": project.source,
+        "quote": project.quote,
+        "province": project.regions.province,
+        "city": project.regions.city,
+        "county": project.regions.county,
+        "township": project.regions.township,
+        "regions_touched": dict(project.regions.touched),
+        "version": project.version,
+        "created_at": project.created_at,
+        "updated_at": project.updated_at,
+    }

@@ -42,9 +42,12 @@ def _draw(workspace: str, plan_id: str, lang: str) -> bytes | None:
 
     from gis_carbon.errors import GisCarbonError
     from gis_carbon.services import progress
-    from project_db.sqlite.workspace import Workspace
+    from gis_carbon.services.workspace import open_workspace
 
-    with tempfile.TemporaryDirectory() as folder, Workspace(workspace, create=False) as ws:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        open_workspace(workspace, create=False, seed=False) as ws,
+    ):
         out = Path(folder) / "chart.png"
         try:
             progress.draw_chart(ws, plan_id, out, lang=lang)

@@ -29,6 +29,7 @@ from gis_carbon.errors import GisCarbonError
 from gis_carbon.geo.crs import from_wgs84, gk_crs, gk_zone_3deg
 from gis_carbon.model.commands import AddProject, DeleteProject, EditProject, MoveProject, UndoStack
 from gis_carbon.model.map_state import LayerState, lonlat_to_world
+from gis_carbon.model.storage import WorkspaceStore
 from gis_carbon.qt.canvas import MapCanvas, Tool, overview_view
 from gis_carbon.qt.chart_process import chart_png
 from gis_carbon.qt.geometry_cache import BoundaryData, geometry_path
@@ -52,8 +53,8 @@ from gis_carbon.qt.render import (
     raster_image,
 )
 from gis_carbon.qt.workers import GUI_SWITCH_INTERVAL_S, TaskRunner
-from gis_carbon.services.store import WorkspacePathStore
-from project_db.sqlite.workspace import Workspace
+from gis_carbon.services.layers import layer_file
+from gis_carbon.services.store import ProjectCommandPathStore
 
 BASE_LAYERS = (
     LayerState("projects", "项目", "projects", "Projects"),
@@ -98,7 +99,7 @@ def _load_boundaries(level: str) -> BoundaryData:
 class MainWindow(QMainWindow):
     def __init__(
         self,
-        ws: Workspace,
+        ws: WorkspaceStore,
         *,
         plan: str | None = None,
         settings: QSettings | None = None,
@@ -120,7 +121,7 @@ class MainWindow(QMainWindow):
         self.file_runner = TaskRunner(self, threads=1)
         self.runners = (self.runner, self.edit_runner, self.user_runner, self.file_runner)
         self.undo_stack = UndoStack()
-        self.store = WorkspacePathStore(ws.path)  # used on the edit worker only
+        self.store = ProjectCommandPathStore(ws.location)  # used on the edit worker only
         self.project_form: ProjectForm | None = None
         self.progress: list[Any] = []
         self.region_names: dict[str, str] = {}
@@ -184,7 +185,7 @@ class MainWindow(QMainWindow):
         self._start_boundary_load()
         self.evaluate()
         self._restore_settings()
-        self.setWindowTitle(f"gis-carbon — {ws.path.name}")
+        self.setWindowTitle(f"gis-carbon — {ws.display_name}")
 
     # ---------------------------------------------------------------- building
     def _action(
@@ -307,7 +308,7 @@ class MainWindow(QMainWindow):
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("last_workspace", str(self.ws.path))
+        self.settings.setValue("last_workspace", self.ws.location)
         if self.plan_id:
             self.settings.setValue("plan", self.plan_id)
         self.settings.sync()
@@ -370,7 +371,7 @@ class MainWindow(QMainWindow):
         task = runner.start(
             label,
             fn,
-            workspace=self.ws.path if workspace else None,
+            workspace=self.ws.location if workspace else None,
             on_done=done,
             on_error=failed,
             on_progress=progress,
@@ -551,9 +552,9 @@ class MainWindow(QMainWindow):
         self.layers_panel.set_layers(self.canvas.state.layers)
 
     def _load_user_layer(self, record: Any, layer_id: str, style: dict[str, Any]) -> None:
-        def load(progress: Any, cancel: threading.Event, ws: Workspace) -> Any:
+        def load(progress: Any, cancel: threading.Event, ws: WorkspaceStore) -> Any:
             if record.kind == "raster":
-                return _read_raster(record, ws.path)
+                return _read_raster(layer_file(ws, record))
             return VectorLayerData.from_features(ws.layer_features(record.id), style)
 
         self._track(
@@ -594,7 +595,7 @@ class MainWindow(QMainWindow):
             return
         record_id = layer_id.removeprefix(USER_LAYER_PREFIX)
 
-        def work(progress: Any, cancel: threading.Event, ws: Workspace) -> Any:
+        def work(progress: Any, cancel: threading.Event, ws: WorkspaceStore) -> Any:
             from gis_carbon.services.layers import remove_layer
 
             return remove_layer(ws, record_id)
@@ -725,7 +726,7 @@ class MainWindow(QMainWindow):
         self._projects_generation += 1
         generation = self._projects_generation
 
-        def load(progress: Any, cancel: threading.Event, ws: Workspace) -> Any:
+        def load(progress: Any, cancel: threading.Event, ws: WorkspaceStore) -> Any:
             if generation != self._projects_generation:
                 return None  # a newer reload is queued behind this one
             projects = ws.projects()
@@ -816,14 +817,14 @@ class MainWindow(QMainWindow):
         lang = language()
 
         def work(
-            progress: Any, cancel: threading.Event, ws: Workspace
+            progress: Any, cancel: threading.Event, ws: WorkspaceStore
         ) -> tuple[int, list[Any] | None, Any]:
             if generation != self._evaluation_generation:
                 return generation, None, None  # superseded while queued: skip the work
             results = progress_service.evaluate_plan(ws, plan_id, policy=policy)
             # matplotlib in a child process: its FreeType text layout held the GIL here for
             # 100+ ms at a time, and the GUI thread waited (see chart_process).
-            png = chart_png(ws.path, plan_id, lang)
+            png = chart_png(ws.location, plan_id, lang)
             chart = QImage.fromData(png) if png else None  # the format is read from the bytes
             return generation, results, chart
 
@@ -862,7 +863,7 @@ class MainWindow(QMainWindow):
         self._siting_generation += 1
         generation = self._siting_generation
 
-        def work(progress: Any, cancel: threading.Event, ws: Workspace) -> Any:
+        def work(progress: Any, cancel: threading.Event, ws: WorkspaceStore) -> Any:
             if generation != self._siting_generation and not then_open_form:
                 return _STALE  # the drawing moved on while this check was queued
             if not ws.layers():
@@ -1018,7 +1019,7 @@ class MainWindow(QMainWindow):
         self.save_settings()
         window = MainWindow(ws, settings=self.settings, font_family=self.font_family)
         window.show()
-        self.settings.setValue("last_workspace", str(ws.path))
+        self.settings.setValue("last_workspace", ws.location)
         self._replacement = window
         self.close()
 
@@ -1036,7 +1037,7 @@ class MainWindow(QMainWindow):
     def import_path(self, path: str, **options: Any) -> None:
         from gis_carbon.services import background
 
-        workspace = self.ws.path
+        workspace = self.ws.location
 
         # In a child process (services.background): the import's per-row Python would
         # otherwise hold the GIL the GUI thread needs. This worker thread only waits.
@@ -1071,7 +1072,7 @@ class MainWindow(QMainWindow):
 
         fmt = fmt or Path(path).suffix.lstrip(".").lower()
         plan = self.plan_id
-        workspace = self.ws.path
+        workspace = self.ws.location
 
         # In a child process, like imports (its charts use the child's own pyplot).
         def work(progress: Any, cancel: threading.Event) -> Any:
@@ -1107,14 +1108,11 @@ def _is_cancellation(exc: BaseException) -> bool:
     return type(exc).__name__ in ("ImportCancelled", "ExportCancelled")
 
 
-def _read_raster(record: Any, workspace_path: Path, max_pixels: int = 2048) -> RasterLayerData:
+def _read_raster(path: Path, max_pixels: int = 2048) -> RasterLayerData:
     """rasterio read (decimated to ≤ max_pixels a side) → colour ramp → QImage."""
     import rasterio
     from rasterio.warp import transform_bounds
 
-    path = Path(record.path)
-    if not path.is_absolute():
-        path = workspace_path.parent / path
     with rasterio.open(path) as src:
         scale = max(1.0, max(src.width, src.height) / max_pixels)
         shape = (max(1, int(src.height / scale)), max(1, int(src.width / scale)))

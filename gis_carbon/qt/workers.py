@@ -69,9 +69,9 @@ class Task:
 
         if self.workspace is None:
             return self.fn(progress, self.cancel_event)
-        from project_db.sqlite.workspace import Workspace
+        from gis_carbon.services.workspace import open_workspace
 
-        with Workspace(self.workspace, create=False) as ws:
+        with open_workspace(self.workspace, create=False, seed=False) as ws:
             return self.fn(progress, self.cancel_event, ws)
 
     def run(self) -> None:

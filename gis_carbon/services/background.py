@@ -10,7 +10,7 @@ picklable summary or the error.
     summary = run_import(ws_path, "ledger.geojson", progress=bar, cancel=event)
     result = run_export(ws_path, "gpkg", "out.gpkg", plan="jinghai", cancel=event)
 
-The child opens its own ``Workspace(path)``; the import writes in one transaction as always,
+The child opens its own workspace (``open_workspace(location)``); the import writes in one transaction as always,
 so a cancelled or failed import leaves the workspace file untouched, and once it commits the
 caller's own connection sees the rows (WAL). The child never imports Qt (PySide6 is blocked
 there).
@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from gis_carbon.errors import GisCarbonError
+from gis_carbon.model.storage import WorkspaceStore
 
 __all__ = ["BackgroundTaskError", "ImportSummary", "run_export", "run_import"]
 
@@ -93,7 +94,11 @@ def _summarise_import(result: Any, seconds: float) -> ImportSummary:
 
 
 def _do_import(
-    ws: Any, args: tuple[Any, ...], options: dict[str, Any], progress: Progress, cancel: Any
+    ws: WorkspaceStore,
+    args: tuple[Any, ...],
+    options: dict[str, Any],
+    progress: Progress,
+    cancel: Any,
 ) -> ImportSummary:
     from gis_carbon.services.imports import import_file
 
@@ -103,7 +108,11 @@ def _do_import(
 
 
 def _do_export(
-    ws: Any, args: tuple[Any, ...], options: dict[str, Any], progress: Progress, cancel: Any
+    ws: WorkspaceStore,
+    args: tuple[Any, ...],
+    options: dict[str, Any],
+    progress: Progress,
+    cancel: Any,
 ) -> Any:
     from gis_carbon.services.exports import export
 
@@ -158,12 +167,12 @@ def _child_main(
     # Qt stays out of the worker: an import of PySide6 here fails loudly.
     sys.modules["PySide6"] = None  # type: ignore[assignment]
     try:
-        from project_db.sqlite.workspace import Workspace
+        from gis_carbon.services.workspace import open_workspace
 
         def progress(fraction: float, message: str = "") -> None:
             messages.put(("progress", float(fraction), str(message)))
 
-        with Workspace(workspace, create=False) as ws:
+        with open_workspace(workspace, create=False, seed=False) as ws:
             result = _JOBS[kind][0](ws, args, options, progress, cancel)
         messages.put(("done", result))
     except BaseException as exc:  # every failure goes back to the caller
@@ -280,7 +289,7 @@ def run_import(
     cancel: Cancel | None = None,
     **options: Any,
 ) -> ImportSummary:
-    """``imports.import_file(Workspace(workspace), path, **options)`` in a child process.
+    """``imports.import_file(open_workspace(workspace), path, **options)`` in a child process.
 
     ``progress(fraction, message)`` and ``cancel`` (a callable or an Event) are the caller's;
     raises what import_file raises (same class and message; ImportCancelled on cancel)."""
@@ -296,6 +305,6 @@ def run_export(
     cancel: Cancel | None = None,
     **options: Any,
 ) -> Any:
-    """``exports.export(Workspace(workspace), fmt, path, **options)`` in a child process;
+    """``exports.export(open_workspace(workspace), fmt, path, **options)`` in a child process;
     returns its ExportResult. ``progress(fraction, "")``; ExportCancelled on cancel."""
     return _run("export", workspace, (fmt, str(path)), options, progress, cancel)

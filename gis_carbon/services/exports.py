@@ -23,6 +23,7 @@ from gis_carbon.export.common import (
     Selection,
     Steps,
 )
+from gis_carbon.model.storage import WorkspaceStore
 from gis_carbon.services.progress import draw_chart, evaluate_plans
 
 __all__ = [
@@ -160,7 +161,9 @@ def export_format(name: str) -> ExportFormat:
     return FORMATS[key]
 
 
-def _progress_for(ws: Any, plans: list[Any]) -> tuple[dict[str, dict[str, Any]] | None, str | None]:
+def _progress_for(
+    ws: WorkspaceStore, plans: list[Any]
+) -> tuple[dict[str, dict[str, Any]] | None, str | None]:
     """Progress of each target of the plans (by target id), or None and why not."""
     try:
         results = evaluate_plans(ws, plans, detail=True)
@@ -170,7 +173,11 @@ def _progress_for(ws: Any, plans: list[Any]) -> tuple[dict[str, dict[str, Any]] 
 
 
 def select(
-    ws: Any, *, plan: str | None = None, region: str | None = None, with_progress: bool = True
+    ws: WorkspaceStore,
+    *,
+    plan: str | None = None,
+    region: str | None = None,
+    with_progress: bool = True,
 ) -> Selection:
     """The projects, plans and targets an export holds: a plan's (the projects in its
     region), a region's (any level; plans of exactly that region), or everything."""
@@ -215,7 +222,7 @@ def select(
 
 
 def export(
-    ws: Any,
+    ws: WorkspaceStore,
     fmt: str,
     path: str | os.PathLike[str],
     *,
@@ -286,7 +293,7 @@ def export(
     )
 
 
-def _progress_chart(ws: Any, selection: Selection, png: Path) -> Path | None:
+def _progress_chart(ws: WorkspaceStore, selection: Selection, png: Path) -> Path | None:
     """The progress module's chart of the plan; None without a plan (the report then draws
     its own capacity trajectory)."""
     plan = selection.plan
@@ -297,7 +304,7 @@ def _progress_chart(ws: Any, selection: Selection, png: Path) -> Path | None:
 
 
 def export_report(
-    ws: Any,
+    ws: WorkspaceStore,
     plan: str,
     out: str | os.PathLike[str],
     *,

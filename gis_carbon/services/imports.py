@@ -25,9 +25,9 @@ import shapely
 from gis_carbon.errors import GisCarbonError, InputFileError, ValidationError
 from gis_carbon.io.archives import DEFAULT_LIMITS, ArchiveLimits
 from gis_carbon.io.records import InputRowsError, ReadResult, Record
-from gis_carbon.model.project import Project
-from gis_carbon.services.layers import ROLES, LayerDefinition, find_definition, layer_folder
-from project_db.sqlite.workspace import LayerRecord, Workspace, project_to_json
+from gis_carbon.model.project import Project, project_to_json
+from gis_carbon.model.storage import LayerRecord, WorkspaceStore
+from gis_carbon.services.layers import ROLES, LayerDefinition, find_definition
 
 RASTER_BUDGET_BYTES = 1024**3
 
@@ -149,7 +149,7 @@ def _role(role: str | None, distance_m: float | None, default: str) -> tuple[str
 
 
 def import_file(
-    ws: Workspace,
+    ws: WorkspaceStore,
     path: str | Path,
     *,
     as_layer: str | None = None,
@@ -278,7 +278,7 @@ def _township_fields(
 
 
 def _next_township_layer(
-    ws: Workspace,
+    ws: WorkspaceStore,
     read: ReadResult,
     fields: dict[str, str],
     layer_id: str,
@@ -337,7 +337,7 @@ def _township_problems(read: ReadResult, fields: dict[str, str]) -> list[str]:
 
 
 def _as_layer(
-    ws: Workspace,
+    ws: WorkspaceStore,
     read: ReadResult,
     name: str,
     definition: LayerDefinition | None,
@@ -426,7 +426,7 @@ def _as_layer(
 
 # ------------------------------------------------------------------ rasters
 def _import_raster(
-    ws: Workspace,
+    ws: WorkspaceStore,
     path: Path,
     name: str,
     role: str | None,
@@ -448,7 +448,7 @@ def _import_raster(
         raise InputFileError(
             f"the workspace has a layer {layer_id!r} already; choose another --layer name"
         )
-    folder = layer_folder(ws)
+    folder = ws.layer_folder
     target = folder / f"{layer_id}.tif"
     params.update(
         width=info.size.width,
@@ -538,7 +538,7 @@ def _capacity_text(value: Any, header_unit: str | None, column: str) -> str | No
 
 
 def _as_projects(
-    ws: Workspace,
+    ws: WorkspaceStore,
     read: ReadResult,
     mapping: dict[str, str],
     plan_id: str | None,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gis_carbon.errors import NotFoundError, ValidationError
-from project_db.sqlite.workspace import LayerRecord, Workspace
+from gis_carbon.model.storage import LayerRecord, WorkspaceStore
 
 if TYPE_CHECKING:
     from gis_carbon.model.project import Project
@@ -130,20 +130,16 @@ def find_definition(layer_id: str, folder: Path | None = None) -> LayerDefinitio
         return None
 
 
-def layer_folder(ws: Workspace) -> Path:
-    """Where imported rasters are copied: ``<workspace>.layers/`` beside the workspace."""
-    return ws.path.with_name(ws.path.name + ".layers")
-
-
-def _feature_count(ws: Workspace, layer_id: str) -> int:
-    row = ws.db.conn.execute(
-        "SELECT count(*) FROM layer_features WHERE layer_id = ?", (layer_id,)
-    ).fetchone()
-    return int(row[0])
+def layer_file(ws: WorkspaceStore, layer: LayerRecord) -> Path:
+    """The file behind a raster layer; a relative path is relative to the workspace's folder."""
+    if not layer.path:
+        raise NotFoundError(f"layer {layer.id!r} has no file")
+    path = Path(layer.path)
+    return path if path.is_absolute() else ws.layer_folder.parent / path
 
 
 def layer_catalogue(
-    ws: Workspace | None = None, folder: Path | None = None
+    ws: WorkspaceStore | None = None, folder: Path | None = None
 ) -> list[CatalogueEntry]:
     """Predefined layers, then the workspace's own (imported, constraint…) layers.
 
@@ -182,7 +178,9 @@ def layer_catalogue(
                 layer.crs,
                 dict(layer.style),
                 dict(layer.params),
-                _feature_count(ws, layer.id) if ws is not None and layer.kind == "vector" else None,
+                ws.layer_feature_count(layer.id)
+                if ws is not None and layer.kind == "vector"
+                else None,
                 layer.path,
             )
         )
@@ -220,7 +218,7 @@ class RemovedLayer:
 
 
 def remove_layer(
-    ws: Workspace,
+    ws: WorkspaceStore,
     layer_id: str,
     *,
     author: str | None = None,
@@ -254,13 +252,13 @@ def remove_layer(
             )
         known = ", ".join(sorted(stored)) or "none"
         raise NotFoundError(
-            f"no layer {layer_id!r} in workspace {ws.path.name} (its layers: {known})"
+            f"no layer {layer_id!r} in workspace {ws.display_name} (its layers: {known})"
         )
     township = is_township_layer(layer)
     counties = _township_counties(ws, layer) if township else set()
     changed: list[Project] = []
     with ws.transaction():
-        features = _feature_count(ws, layer_id)
+        features = ws.layer_feature_count(layer_id)
         ws.delete_layer(layer_id)  # its features go with it (ON DELETE CASCADE)
         if counties:
             changed = reassign_townships(ws, counties, author=author)
@@ -268,7 +266,7 @@ def remove_layer(
     return RemovedLayer(layer, features, tuple(changed), file_removed, tuple(notes))
 
 
-def _township_counties(ws: Workspace, layer: LayerRecord) -> set[str]:
+def _township_counties(ws: WorkspaceStore, layer: LayerRecord) -> set[str]:
     """The counties a township layer covers: the first six digits of its township codes
     (a township is only ever assigned to projects of the county its code begins with)."""
     from gis_carbon.services.regions import township_county
@@ -279,13 +277,13 @@ def _township_counties(ws: Workspace, layer: LayerRecord) -> set[str]:
     return counties
 
 
-def _remove_layer_file(ws: Workspace, layer: LayerRecord) -> tuple[str | None, list[str]]:
+def _remove_layer_file(ws: WorkspaceStore, layer: LayerRecord) -> tuple[str | None, list[str]]:
     """Delete the layer's file when the importer copied it into ``<workspace>.layers/``; a
     file elsewhere is the user's own and is left alone."""
     if not layer.path:
         return None, []
     path = Path(layer.path)
-    own_folder = layer_folder(ws).resolve()
+    own_folder = ws.layer_folder.resolve()
     if path.resolve().parent != own_folder:
         return None, [f"{path} is not in the workspace's layer folder; left in place"]
     try:

@@ -27,6 +27,7 @@ from gis_carbon.analysis.progress import (
 )
 from gis_carbon.errors import NotFoundError, ValidationError
 from gis_carbon.model.plan import IndicatorValue, Metric, Plan, Target
+from gis_carbon.model.storage import WorkspaceStore
 
 __all__ = [
     "RollupDistrict",
@@ -48,14 +49,14 @@ __all__ = [
 ]
 
 
-def _plan(ws: Any, plan: Plan | str) -> Plan:
+def _plan(ws: WorkspaceStore, plan: Plan | str) -> Plan:
     if isinstance(plan, Plan):
         return plan
     return ws.plan(plan)  # type: ignore[no-any-return]
 
 
 def evaluate_plan(
-    ws: Any,
+    ws: WorkspaceStore,
     plan: Plan | str,
     *,
     year: int | None = None,
@@ -75,7 +76,7 @@ def evaluate_plan(
 
 
 def evaluate_plans(
-    ws: Any,
+    ws: WorkspaceStore,
     plans: Iterable[Plan | str] | None = None,
     *,
     year: int | None = None,
@@ -90,7 +91,7 @@ def evaluate_plans(
 
 
 def evaluate_plans_by_policy(
-    ws: Any,
+    ws: WorkspaceStore,
     plans: Iterable[Plan | str] | None = None,
     policies: Iterable[StatusPolicy | str] = (StatusPolicy.PIPELINE,),
     *,
@@ -114,7 +115,7 @@ def evaluate_plans_by_policy(
 
 
 def evaluate_target(
-    ws: Any,
+    ws: WorkspaceStore,
     target: Target | str,
     *,
     year: int | None = None,
@@ -129,7 +130,7 @@ def evaluate_target(
 
 
 def trajectory_detail(
-    ws: Any, target: Target | str, policy: StatusPolicy | str = StatusPolicy.PIPELINE
+    ws: WorkspaceStore, target: Target | str, policy: StatusPolicy | str = StatusPolicy.PIPELINE
 ) -> Trajectory:
     """Cumulative value by commissioning year, and the total of projects with no year."""
     found = ws.target(target) if isinstance(target, str) else target
@@ -138,7 +139,7 @@ def trajectory_detail(
 
 
 def trajectory(
-    ws: Any, target: Target | str, policy: StatusPolicy | str = StatusPolicy.PIPELINE
+    ws: WorkspaceStore, target: Target | str, policy: StatusPolicy | str = StatusPolicy.PIPELINE
 ) -> list[tuple[int, float]]:
     """[(year, cumulative value in the target's base unit)] from commissioning years.
     Projects without a year are not in it (see `trajectory_detail(...).year_unknown`)."""
@@ -167,7 +168,7 @@ _ROLLUP_METRICS = frozenset({Metric.CAPACITY_SUM, Metric.COUNT, Metric.AREA_SUM}
 
 
 def rollup(
-    ws: Any,
+    ws: WorkspaceStore,
     plan: Plan | str,
     *,
     year: int | None = None,
@@ -232,7 +233,7 @@ def _region_name(code: str, plan: Plan | None) -> str:
 # ---------------------------------------------------------------------------- indicators
 
 
-def indicator_names(ws: Any) -> dict[str, list[Target]]:
+def indicator_names(ws: WorkspaceStore) -> dict[str, list[Target]]:
     """Indicator name → the targets that track it."""
     names: dict[str, list[Target]] = {}
     for target in ws.targets():
@@ -242,7 +243,7 @@ def indicator_names(ws: Any) -> dict[str, list[Target]]:
 
 
 def record_indicator(
-    ws: Any,
+    ws: WorkspaceStore,
     indicator: str,
     *,
     region_code: str,
@@ -314,7 +315,7 @@ def record_indicator(
 
 
 def draw_chart(
-    ws: Any,
+    ws: WorkspaceStore,
     plan: Plan | str,
     out: Any,
     *,
@@ -324,7 +325,7 @@ def draw_chart(
 ) -> Any:
     """A PNG of the plan's progress: % reached per target (operating beside pipeline) and,
     per set of project types, the cumulative capacity by year against the targets."""
-    from gis_carbon.analysis.charts import Bar, TrajectoryPanel, draw_progress_chart
+    from gis_carbon.export.charts import Bar, TrajectoryPanel, draw_progress_chart
     from gis_carbon.model.units import format_number
 
     found = _plan(ws, plan)
@@ -341,9 +342,7 @@ def draw_chart(
             continue
         operating = evaluate(operating_ctx, target)
         name = target.name_zh if lang == "zh" else target.name_en
-        from gis_carbon.analysis.progress import to_plan_unit
-
-        shown = to_plan_unit(target, pipeline.current) or 0.0
+        shown = target.in_plan_unit(pipeline.current) or 0.0
         verdict = pipeline.verdict.name_zh if lang == "zh" else pipeline.verdict.value
         text = (
             f"{_pct(pipeline.percent)}  {format_number(round(shown, 2))} "

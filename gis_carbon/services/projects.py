@@ -11,9 +11,9 @@ from shapely.geometry.base import BaseGeometry
 from gis_carbon.errors import CoordinateError, UnitError, ValidationError
 from gis_carbon.model import units
 from gis_carbon.model.project import Project, validate_project
+from gis_carbon.model.storage import WorkspaceStore
 from gis_carbon.model.types import Precision, ProjectType, precision, project_type, status
 from gis_carbon.services.regions import with_regions
-from project_db.sqlite.workspace import Workspace
 
 
 @dataclass
@@ -124,7 +124,7 @@ def project_from_input(data: ProjectInput, *, source: str = "") -> Project:
     return validate_project(project)
 
 
-def add_project(ws: Workspace, data: ProjectInput, *, author: str | None = None) -> Project:
+def add_project(ws: WorkspaceStore, data: ProjectInput, *, author: str | None = None) -> Project:
     project = with_regions(project_from_input(data, source=author or "user"), ws)
     return ws.add_project(project, author=author)
 
@@ -133,7 +133,7 @@ _EDITABLE_TEXT = ("name", "owner", "notes")
 
 
 def edit_project(
-    ws: Workspace,
+    ws: WorkspaceStore,
     project_id: int,
     changes: dict[str, Any],
     *,
@@ -176,7 +176,7 @@ def edit_project(
 
 
 def delete_project(
-    ws: Workspace,
+    ws: WorkspaceStore,
     project_id: int,
     *,
     expected_version: int | None = None,

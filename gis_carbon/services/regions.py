@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from project_db.sqlite.workspace import Workspace
+    from gis_carbon.model.storage import WorkspaceStore
 
 # 9-digit (乡级代码) or 12-digit (统计用区划代码) township codes; the first six are the county's.
 _TOWNSHIP_CODE = re.compile(r"\d{9}|\d{12}")
@@ -93,14 +93,14 @@ class TownshipIndex:
         return self._names.get(code)
 
     @classmethod
-    def from_workspace(cls, ws: Workspace) -> TownshipIndex | None:
+    def from_workspace(cls, ws: WorkspaceStore) -> TownshipIndex | None:
         """The index over every township layer of ``ws`` (None when it has none); cached per
         workspace file and set of layers, so adding or deleting a layer rebuilds it."""
         layers = [layer for layer in ws.layers(role="boundary") if is_township_layer(layer)]
         if not layers:
             return None
         key = (
-            str(ws.path.resolve()),
+            ws.location,
             tuple(
                 (layer.id, layer.created_at, json.dumps(dict(layer.params), sort_keys=True))
                 for layer in layers
@@ -285,12 +285,12 @@ _cache: dict[tuple[str, tuple[tuple[Any, ...], ...]], TownshipIndex | None] = {}
 _cache_lock = threading.Lock()
 
 
-def township_index(ws: Workspace) -> TownshipIndex | None:
+def township_index(ws: WorkspaceStore) -> TownshipIndex | None:
     """The workspace's township index (None without township layers); cached."""
     return TownshipIndex.from_workspace(ws)
 
 
-def _townships(ws: Workspace | TownshipIndex | None) -> TownshipIndex | None:
+def _townships(ws: WorkspaceStore | TownshipIndex | None) -> TownshipIndex | None:
     if ws is None or isinstance(ws, TownshipIndex):
         return ws
     return TownshipIndex.from_workspace(ws)
@@ -314,7 +314,7 @@ def _assignment(
 
 
 def assign_regions(
-    geometry: BaseGeometry, townships: Workspace | TownshipIndex | None = None
+    geometry: BaseGeometry, townships: WorkspaceStore | TownshipIndex | None = None
 ) -> RegionAssignment:
     """Province, city and county holding the geometry (largest share for lines/polygons), and
     the township when ``townships`` (a workspace or its TownshipIndex) has township layers."""
@@ -337,14 +337,14 @@ def _with_township(assignment: RegionAssignment, township: str | None) -> Region
     return assignment if assignment.township == township else replace(assignment, township=township)
 
 
-def with_regions(project: Project, ws: Workspace | TownshipIndex | None = None) -> Project:
+def with_regions(project: Project, ws: WorkspaceStore | TownshipIndex | None = None) -> Project:
     """The project with its regions recomputed from its geometry; pass the workspace (or its
     TownshipIndex) for the township level."""
     return project.with_changes(regions=assign_regions(project.geometry, ws))
 
 
 def with_regions_many(
-    projects: Sequence[Project], ws: Workspace | TownshipIndex | None = None
+    projects: Sequence[Project], ws: WorkspaceStore | TownshipIndex | None = None
 ) -> list[Project]:
     """with_regions for a batch: single points are located in one vectorised call (locating
     one geometry per call costs ~1.5 ms); lines, polygons and multi-points one by one."""
@@ -381,7 +381,7 @@ def with_regions_many(
 
 
 def reassign_townships(
-    ws: Workspace, counties: Iterable[str] | None = None, *, author: str | None = None
+    ws: WorkspaceStore, counties: Iterable[str] | None = None, *, author: str | None = None
 ) -> list[Project]:
     """Recompute the township of stored projects from the workspace's township layers now,
     in one transaction; returns the projects whose township changed (stored, new versions).

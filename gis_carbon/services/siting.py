@@ -30,10 +30,11 @@ from gis_carbon.analysis.siting import (
     VectorInput,
 )
 from gis_carbon.errors import NotFoundError, ValidationError
+from gis_carbon.services.layers import layer_file
 
 if TYPE_CHECKING:
     from gis_carbon.analysis.suitability import SuitabilityResult
-    from project_db import Workspace
+    from gis_carbon.model.storage import WorkspaceStore
 
 __all__ = [
     "check_site",
@@ -50,13 +51,13 @@ _CACHE: dict[str, tuple[Any, SitingContext]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def rule_table(ws: Workspace) -> dict[str, Any]:
+def rule_table(ws: WorkspaceStore) -> dict[str, Any]:
     """The rule table in force: resources/siting_rules.toml merged with the workspace's
     overrides (meta key "siting_rules")."""
     return merge_rule_tables(default_rule_table(), parse_overrides(ws.get_meta(RULES_META_KEY)))
 
 
-def set_rule_overrides(ws: Workspace, overrides: dict[str, Any]) -> None:
+def set_rule_overrides(ws: WorkspaceStore, overrides: dict[str, Any]) -> None:
     """Store per-type overrides, e.g. {"pv_ground": {"power_density_mw_per_km2": 40}}; they are
     checked (every type must still parse) before anything is written."""
     if not isinstance(overrides, dict):
@@ -67,18 +68,13 @@ def set_rule_overrides(ws: Workspace, overrides: dict[str, Any]) -> None:
     ws.set_meta(RULES_META_KEY, json.dumps(overrides, ensure_ascii=False, sort_keys=True))
 
 
-def _state_key(ws: Workspace) -> Any:
+def _state_key(ws: WorkspaceStore) -> Any:
     """A cheap fingerprint of everything a context is built from."""
-    conn = ws.db.conn
-    layers = conn.execute(
-        "SELECT id, role, kind, params, path, created_at, "
-        "(SELECT count(*) FROM layer_features f WHERE f.layer_id = l.id) FROM layers l "
-        "ORDER BY id"
-    ).fetchall()
-    stations = conn.execute(
-        "SELECT id, version FROM projects WHERE type = 'substation' ORDER BY id"
-    ).fetchall()
-    return (tuple(layers), tuple(stations), ws.get_meta(RULES_META_KEY))
+    return (
+        ws.layers_fingerprint(),
+        ws.project_versions(("substation",)),
+        ws.get_meta(RULES_META_KEY),
+    )
 
 
 def _is_substation_layer(layer: Any, properties: list[dict[str, Any]]) -> bool:
@@ -95,10 +91,10 @@ def _voltage(value: Any) -> float | None:
         return None
 
 
-def siting_context(ws: Workspace) -> SitingContext:
+def siting_context(ws: WorkspaceStore) -> SitingContext:
     """The prepared context for the workspace's current layers, substations and rules."""
     key = _state_key(ws)
-    cache_key = str(Path(ws.path).resolve())
+    cache_key = ws.location
     with _CACHE_LOCK:
         cached = _CACHE.get(cache_key)
         if cached is not None and cached[0] == key:
@@ -110,9 +106,7 @@ def siting_context(ws: Workspace) -> SitingContext:
         if layer.kind == "raster":
             criterion = str(layer.params.get("criterion") or "")
             if criterion in RASTER_CRITERIA and layer.path:
-                path = Path(layer.path)
-                if not path.is_absolute():  # stored relative to the workspace file
-                    path = Path(ws.path).parent / path
+                path = layer_file(ws, layer)
                 rasters.append(RasterInput(layer.id, layer.title_zh, str(path), criterion))
             continue
         features = ws.layer_features(layer.id)
@@ -157,7 +151,7 @@ def _type_code(type_code: str | None) -> str | None:
 
 
 def check_site(
-    ws: Workspace,
+    ws: WorkspaceStore,
     site: BaseGeometry | int | str,
     type_code: str | None = None,
 ) -> SiteReport:
@@ -180,7 +174,7 @@ def check_site(
 
 
 def suitability(
-    ws: Workspace,
+    ws: WorkspaceStore,
     region: str,
     type_code: str,
     out: str | Path,

@@ -9,14 +9,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from gis_carbon.model.project import Project
+from gis_carbon.model.storage import WorkspaceStore
 from gis_carbon.services import projects as project_services
-from project_db.sqlite.workspace import Workspace
+from gis_carbon.services.workspace import open_workspace
 
 
-class WorkspaceStore:
-    """`gis_carbon.model.commands.ProjectStore` over an open Workspace."""
+class ProjectCommandStore:
+    """`gis_carbon.model.commands.ProjectStore` over an open workspace."""
 
-    def __init__(self, ws: Workspace, author: str | None = None) -> None:
+    def __init__(self, ws: WorkspaceStore, author: str | None = None) -> None:
         self.ws = ws
         self.author = author
 
@@ -47,7 +48,7 @@ class WorkspaceStore:
         )
 
 
-class WorkspacePathStore:
+class ProjectCommandPathStore:
     """The same store for a worker thread: each operation opens its own connection to the
     workspace file (an sqlite3 connection must stay on the thread that opened it)."""
 
@@ -56,8 +57,8 @@ class WorkspacePathStore:
         self.author = author
 
     def _run(self, method: str, *args: Any) -> Any:
-        with Workspace(self.path, create=False) as ws:
-            return getattr(WorkspaceStore(ws, self.author), method)(*args)
+        with open_workspace(self.path, create=False, seed=False) as ws:
+            return getattr(ProjectCommandStore(ws, self.author), method)(*args)
 
     def add(self, data: Any) -> Project:
         return self._run("add", data)  # type: ignore[no-any-return]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 from shapely.geometry import Point
 
 from gis_carbon.model.project import Project, validate_project
+from gis_carbon.model.storage import WorkspaceStore
 from gis_carbon.model.types import Precision, project_type, status
 from gis_carbon.services.projects import parse_capacity_for_type
 from gis_carbon.services.regions import with_regions_many
+from project_db import default_workspace_path, open_store
 from project_db.seed_data import (
     SEED_VERSION,
     gazetteer,
@@ -19,15 +20,17 @@ from project_db.seed_data import (
     seed_project_records,
     seed_targets,
 )
-from project_db.sqlite.workspace import Workspace, default_workspace_path
 
 SEED_AUTHOR = "seed"
 
 
-def open_workspace(path: str | os.PathLike[str] | None = None, *, seed: bool = True) -> Workspace:
-    """Open (creating if needed) the workspace at `path` or the per-user default; a new one
-    is seeded with the five plans, their targets and named projects."""
-    ws = Workspace(Path(path) if path is not None else default_workspace_path())
+def open_workspace(
+    location: str | os.PathLike[str] | None = None, *, create: bool = True, seed: bool = True
+) -> WorkspaceStore:
+    """The one way in: open the workspace at `location` (a file path; its scheme picks the
+    backend) or the per-user default, creating it unless `create` is false. A new one is
+    seeded with the five plans, their targets and named projects unless `seed` is false."""
+    ws = open_store(location, create=create)
     if seed and ws.get_meta("seed_version") is None:
         try:
             seed_workspace(ws)
@@ -92,7 +95,7 @@ def seed_projects() -> list[Project]:
     return with_regions_many(projects)
 
 
-def seed_workspace(ws: Workspace) -> None:
+def seed_workspace(ws: WorkspaceStore) -> None:
     """Load the five plans, every target and every named project, in one transaction."""
     projects = seed_projects()
     with ws.transaction():
@@ -100,3 +103,6 @@ def seed_workspace(ws: Workspace) -> None:
         ws.save_targets(seed_targets())
         ws.add_projects(projects, author=SEED_AUTHOR)
         ws.set_meta("seed_version", SEED_VERSION)
+
+
+__all__ = ["SEED_AUTHOR", "default_workspace_path", "open_workspace", "seed_workspace"]

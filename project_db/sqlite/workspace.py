@@ -14,7 +14,6 @@ import operator
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,13 @@ from gis_carbon.model.project import (
     geometry_kind,
     validate_geometries,
     validate_project,
+)
+from gis_carbon.model.storage import (
+    HistoryEntry,
+    LayerRecord,
+    ProjectBrief,
+    ProjectLocation,
+    TotalsRow,
 )
 from gis_carbon.model.types import PROJECT_TYPES, Precision, Status
 from project_db.sqlite import gpkg_layers
@@ -54,17 +60,6 @@ def default_workspace_path() -> Path:
     # workspace made under the old name before that stays where it is.
     earlier = folder / "workspace.gcarbon.sqlite"
     return earlier if earlier.exists() else folder / "workspace.gcarbon.gpkg"
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    id: int
-    project_id: int
-    action: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    at: str
-    author: str
 
 
 def _now() -> str:
@@ -117,6 +112,20 @@ class Workspace:
             self._sync_layer_tables()
         except sqlite3.DatabaseError as exc:
             raise WorkspaceError(f"{self.path} is not a usable workspace: {exc}") from exc
+
+    # ---------------------------------------------------------------- identity
+    @property
+    def location(self) -> str:
+        return str(self.path.resolve())
+
+    @property
+    def display_name(self) -> str:
+        return self.path.name
+
+    @property
+    def layer_folder(self) -> Path:
+        """``<workspace>.layers/`` beside the workspace file."""
+        return self.path.with_name(self.path.name + ".layers")
 
     # ---------------------------------------------------------------- lifecycle
     def close(self) -> None:
@@ -422,6 +431,102 @@ class Workspace:
     def count_projects(self) -> int:
         return int(self.db.conn.execute("SELECT count(*) FROM projects").fetchone()[0])
 
+    def projects_by_id(self, ids: Iterable[int]) -> list[Project]:
+        wanted = list(ids)
+        found: dict[int | None, Project] = {}
+        for chunk in _chunks(list(dict.fromkeys(wanted))):
+            cursor = self.db.conn.execute(
+                _SELECT_PROJECTS + f" WHERE id IN ({_marks(chunk)}) ORDER BY id", chunk
+            )
+            found.update((p.id, p) for p in rows_to_projects(cursor))
+        missing = next((i for i in wanted if i not in found), None)
+        if missing is not None:
+            raise NotFoundError(f"no project with id {missing}")
+        return [found[i] for i in wanted]
+
+    # ---------------------------------------------------------------- evaluator reads
+    def grouped_totals(self) -> list[TotalsRow]:
+        if self._has_table("project_totals"):
+            # Kept current by triggers (migration 0003): ~10⁴ rows for 10⁶ projects.
+            cursor = self.db.conn.execute(
+                "SELECT county_code, city_code, province_code, type, status, nullif(year, 0),"
+                " capacity, energy, n, n_capacity FROM project_totals"
+            )
+        else:
+            # Covered by the index projects_rollup: one index scan, no table reads.
+            cursor = self.db.conn.execute(
+                "SELECT coalesce(county_code, ''), coalesce(city_code, ''),"
+                " coalesce(province_code, ''), type, status, year, total(capacity),"
+                " total(energy), count(*), count(capacity) FROM projects"
+                " GROUP BY county_code, type, status, year, city_code, province_code"
+            )
+        return [TotalsRow._make(row) for row in cursor]
+
+    def project_briefs(
+        self,
+        *,
+        counties: Sequence[str] | None = None,
+        region: str | None = None,
+        types: Iterable[str] | None = None,
+        name: str | None = None,
+    ) -> list[ProjectBrief]:
+        where: list[str] = []
+        params: list[Any] = []
+        if counties is not None:
+            inside = f"county_code IN ({_marks(counties)})"
+            params.extend(counties)
+            if region is not None:
+                inside = (
+                    f"({inside} OR (county_code IS NULL AND (city_code = ? OR province_code = ?)))"
+                )
+                params.extend([region, region])
+            where.append(inside)
+        if types is not None:
+            type_list = sorted(types)
+            where.append(f"type IN ({_marks(type_list)})")
+            params.extend(type_list)
+        if name is not None:
+            where.append("name = ?")
+            params.append(name)
+        sql = f"SELECT {_BRIEF_COLUMNS} FROM projects"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return [ProjectBrief._make(r) for r in self.db.conn.execute(sql + " ORDER BY id", params)]
+
+    def project_locations(self, ids: Sequence[int]) -> list[ProjectLocation]:
+        found: list[ProjectLocation] = []
+        for chunk in _chunks(list(ids)):
+            cursor = self.db.conn.execute(
+                "SELECT id, name, lon, lat, precision FROM projects"
+                f" WHERE id IN ({_marks(chunk)}) ORDER BY id",
+                chunk,
+            )
+            found.extend(ProjectLocation._make(r) for r in cursor)
+        return found
+
+    def project_attributes(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        found: dict[int, dict[str, Any]] = {}
+        for chunk in _chunks(list(ids)):
+            cursor = self.db.conn.execute(
+                f"SELECT id, attributes FROM projects WHERE id IN ({_marks(chunk)})", chunk
+            )
+            found.update((pid, json.loads(text)) for pid, text in cursor)
+        return found
+
+    def project_versions(self, types: Iterable[str]) -> tuple[tuple[int, int], ...]:
+        type_list = sorted(types)
+        cursor = self.db.conn.execute(
+            f"SELECT id, version FROM projects WHERE type IN ({_marks(type_list)}) ORDER BY id",
+            type_list,
+        )
+        return tuple((pid, version) for pid, version in cursor)
+
+    def _has_table(self, name: str) -> bool:
+        found = self.db.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return found is not None
+
     def history(self, project_id: int) -> list[HistoryEntry]:
         rows = self.db.query(
             "SELECT * FROM project_history WHERE project_id = ? ORDER BY id", [project_id]
@@ -561,6 +666,21 @@ class Workspace:
         )
         return [(shapely.from_wkb(g), json.loads(p)) for g, p in cursor]
 
+    def layer_feature_count(self, layer_id: str) -> int:
+        row = self.db.conn.execute(
+            "SELECT count(*) FROM layer_features WHERE layer_id = ?", (layer_id,)
+        ).fetchone()
+        return int(row[0])
+
+    def layers_fingerprint(self) -> tuple[Any, ...]:
+        return tuple(
+            self.db.conn.execute(
+                "SELECT id, role, kind, params, path, created_at,"
+                " (SELECT count(*) FROM layer_features f WHERE f.layer_id = l.id) FROM layers l"
+                " ORDER BY id"
+            ).fetchall()
+        )
+
     # ---------------------------------------------------------------- indicators
     def record_indicator(self, value: IndicatorValue) -> None:
         with self.transaction() as conn:
@@ -604,29 +724,6 @@ class Workspace:
         ]
 
 
-@dataclass(frozen=True)
-class LayerRecord:
-    """A user layer in the workspace. Vector features live in layer_features; a raster is
-    referenced by `path` (GeoTIFF copied next to the workspace by the importer)."""
-
-    id: str
-    title_zh: str
-    role: str  # boundary, constraint, resource, infrastructure, reference
-    kind: str = "vector"  # vector or raster
-    title_en: str = ""
-    source: str = ""
-    crs: str = "EPSG:4326"
-    style: Mapping[str, Any] = field(default_factory=dict)
-    params: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"constraint": "exclusion"}
-    path: str | None = None
-    created_at: str | None = None
-
-    def with_created(self, at: str) -> LayerRecord:
-        from dataclasses import replace
-
-        return replace(self, created_at=at)
-
-
 def _row_to_layer(row: Mapping[str, Any]) -> LayerRecord:
     return LayerRecord(
         id=row["id"],
@@ -660,6 +757,21 @@ _HISTORY_JSON = (
 def _history_json(conn: sqlite3.Connection, project_id: int) -> str:
     row = conn.execute(f"SELECT {_HISTORY_JSON} FROM projects WHERE id = ?", (project_id,))
     return str(row.fetchone()[0])
+
+
+_BRIEF_COLUMNS = (
+    "id, name, type, status, year, capacity, energy, county_code, city_code, province_code"
+)
+_IDS_PER_QUERY = 500  # well below SQLite's 999 host parameters of older builds
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        yield ids[start : start + _IDS_PER_QUERY]
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" for _ in values)
 
 
 _BULK_ROWS = 2000  # below this the per-row totals trigger is cheaper than a re-creation
@@ -994,46 +1106,3 @@ def rows_to_projects(cursor: sqlite3.Cursor) -> list[Project]:
             )
         )
     return projects
-
-
-def project_to_json(
-    project: Project,
-    *,
-    lonlat: tuple[float, float] | None = None,
-    wkt: str | None = None,
-) -> dict[str, Any]:
-    """A project as plain JSON, for `--json` output and exports. An exporter passes the
-    point (and WKT) it computed for its own coordinate system."""
-    lon, lat = lonlat or project.lonlat
-    ptype = project.project_type
-    return {
-        "id": project.id,
-        "name": project.name,
-        "type": project.type,
-        "type_zh": ptype.name_zh,
-        "capacity": project.capacity,
-        "capacity_unit": ptype.capacity_unit,
-        "energy": project.energy,
-        "energy_unit": ptype.energy_unit,
-        "status": project.status.value,
-        "year": project.year,
-        "start_year": project.start_year,
-        "lon": lon,
-        "lat": lat,
-        "precision": project.precision.value,
-        "wkt": project.geometry.wkt if wkt is None else wkt,
-        "owner": project.owner,
-        "notes": project.notes,
-        "attributes": dict(project.attributes),
-        "plan_id": project.plan_id,
-        "source": project.source,
-        "quote": project.quote,
-        "province": project.regions.province,
-        "city": project.regions.city,
-        "county": project.regions.county,
-        "township": project.regions.township,
-        "regions_touched": dict(project.regions.touched),
-        "version": project.version,
-        "created_at": project.created_at,
-        "updated_at": project.updated_at,
-    }

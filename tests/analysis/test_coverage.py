@@ -14,9 +14,9 @@ from gis_carbon.analysis.progress import Verdict
 from gis_carbon.geo.boundaries import region_geometry
 from gis_carbon.model.plan import Comparator, Metric, Plan, Target
 from gis_carbon.model.project import Project, RegionAssignment
+from gis_carbon.model.storage import LayerRecord
 from gis_carbon.model.types import Precision, Status
 from gis_carbon.services.progress import evaluate_target
-from project_db.sqlite.workspace import LayerRecord
 
 JINGHAI = RegionAssignment(province="120000", county="120118", touched={"120118": 1.0})
 

@@ -16,9 +16,9 @@ from gis_carbon.analysis.siting import M2_PER_MU, reproject
 from gis_carbon.errors import ValidationError
 from gis_carbon.geo.crs import local_projected_crs
 from gis_carbon.model.project import Project
+from gis_carbon.model.storage import LayerRecord
 from gis_carbon.model.types import Status
 from gis_carbon.services.siting import check_site, set_rule_overrides, siting_context
-from project_db.sqlite.workspace import LayerRecord
 
 LON, LAT = 116.93, 38.93  # 静海区
 CRS = local_projected_crs(LON, LAT)

@@ -14,8 +14,8 @@ import shapely
 from gis_carbon.analysis.siting import reproject
 from gis_carbon.cli import main
 from gis_carbon.geo.crs import local_projected_crs
-from project_db import Workspace
-from project_db.sqlite.workspace import LayerRecord
+from gis_carbon.model.storage import LayerRecord
+from project_db.sqlite.workspace import Workspace
 
 LON, LAT = 116.93, 38.93
 CRS = local_projected_crs(LON, LAT)

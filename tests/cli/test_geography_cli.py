@@ -137,7 +137,7 @@ def test_import_gbk_shapefile_then_layers(
     entries = {e["id"]: e for e in json.loads(out)}
     assert entries["county"]["origin"] == "predefined"
     assert entries["township"]["origin"] == "workspace" and entries["township"]["features"] == 2
-    from project_db import Workspace
+    from project_db.sqlite.workspace import Workspace
 
     with Workspace(seeded_path) as ws:
         names = [p["XZQMC"] for _, p in ws.layer_features("township")]

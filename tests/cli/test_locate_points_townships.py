@@ -13,7 +13,7 @@ import shapely
 from gis_carbon.cli import main
 from gis_carbon.services.imports import import_file
 from gis_carbon.services.regions import township_index
-from project_db import Workspace
+from project_db.sqlite.workspace import Workspace
 from tests.services.test_townships import (  # the township file the service tests write
     DAQIUZHUANG,
     ELSEWHERE,

@@ -148,7 +148,7 @@ def test_bad_input_is_one_line_on_stderr_and_changes_nothing(
     assert "no plan '北京市'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["--workspace", str(seeded_path), "status", "--count", "everything"])
-    from project_db import Workspace
+    from project_db.sqlite.workspace import Workspace
 
     with Workspace(seeded_path) as ws:
         assert ws.indicator_values() == []

@@ -22,7 +22,7 @@ from io_testfiles import (
 from gis_carbon.errors import InputFileError
 from gis_carbon.io import InputRowsError
 from gis_carbon.services.imports import ImportCancelled, import_file
-from project_db import Workspace
+from project_db.sqlite.workspace import Workspace
 
 
 def _refused(path: Path, source: Path, match: str, **kwargs: object) -> InputFileError:

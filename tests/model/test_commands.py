@@ -14,7 +14,7 @@ from gis_carbon.model.commands import (
     UndoStack,
 )
 from gis_carbon.services import ProjectInput
-from gis_carbon.services.store import WorkspaceStore
+from gis_carbon.services.store import ProjectCommandStore
 
 # 沿庄镇 (静海区) as Amap shows it (GCJ-02), and a point in 津市市 (Hunan).
 YANZHUANG_GCJ = (116.832979, 38.815994)
@@ -37,7 +37,7 @@ def _wind(name: str = "沿庄风电场", capacity: str = "300 MW") -> ProjectInp
 def test_add_undo_redo_keeps_one_id_and_records_history(seeded) -> None:
     before = seeded.count_projects()
     stack = UndoStack()
-    command = stack.push(AddProject(WorkspaceStore(seeded), _wind()))
+    command = stack.push(AddProject(ProjectCommandStore(seeded), _wind()))
     added = command.added
     assert added is not None and added.regions.county == "120118"  # 静海区, by geometry
     assert seeded.count_projects() == before + 1
@@ -56,9 +56,11 @@ def test_add_undo_redo_keeps_one_id_and_records_history(seeded) -> None:
 
 def test_edit_and_undo_restore_the_previous_values(seeded) -> None:
     stack = UndoStack()
-    project = stack.push(AddProject(WorkspaceStore(seeded), _wind())).added
+    project = stack.push(AddProject(ProjectCommandStore(seeded), _wind())).added
     stack.push(
-        EditProject(WorkspaceStore(seeded), project, {"capacity": "45万千瓦", "status": "在建"})
+        EditProject(
+            ProjectCommandStore(seeded), project, {"capacity": "45万千瓦", "status": "在建"}
+        )
     )
     edited = seeded.get_project(project.id)
     assert (edited.capacity, edited.status.value) == (450.0, "construction")
@@ -73,7 +75,7 @@ def test_bad_capacity_is_refused_and_nothing_is_recorded(seeded) -> None:
     stack = UndoStack()
     before = seeded.count_projects()
     with pytest.raises(Exception, match="12,5"):
-        stack.push(AddProject(WorkspaceStore(seeded), _wind(capacity="12,5 MW")))
+        stack.push(AddProject(ProjectCommandStore(seeded), _wind(capacity="12,5 MW")))
     assert seeded.count_projects() == before
     assert not stack.can_undo()
 
@@ -81,7 +83,7 @@ def test_bad_capacity_is_refused_and_nothing_is_recorded(seeded) -> None:
 def test_delete_then_undo_brings_the_seeded_project_back(seeded) -> None:
     victim = seeded.projects(plan_id="jinghai")[0]
     stack = UndoStack()
-    stack.push(DeleteProject(WorkspaceStore(seeded), victim))
+    stack.push(DeleteProject(ProjectCommandStore(seeded), victim))
     assert victim.id not in {p.id for p in seeded.projects()}
     stack.undo()
     back = seeded.get_project(victim.id)
@@ -94,9 +96,9 @@ def test_delete_then_undo_brings_the_seeded_project_back(seeded) -> None:
 
 def test_move_reassigns_the_region_and_undo_moves_it_back(seeded) -> None:
     stack = UndoStack()
-    project = stack.push(AddProject(WorkspaceStore(seeded), _wind())).added
+    project = stack.push(AddProject(ProjectCommandStore(seeded), _wind())).added
     jinshi = Point(111.88, 29.61)  # 津市市, Hunan
-    stack.push(MoveProject(WorkspaceStore(seeded), seeded.get_project(project.id), jinshi))
+    stack.push(MoveProject(ProjectCommandStore(seeded), seeded.get_project(project.id), jinshi))
     assert seeded.get_project(project.id).regions.county == "430781"
     stack.undo()
     moved_back = seeded.get_project(project.id)
@@ -108,8 +110,8 @@ def test_undo_after_someone_else_edited_is_refused_and_the_stack_stays(seeded) -
     from gis_carbon.services import edit_project
 
     stack = UndoStack()
-    project = stack.push(AddProject(WorkspaceStore(seeded), _wind())).added
-    stack.push(EditProject(WorkspaceStore(seeded), project, {"capacity": "310 MW"}))
+    project = stack.push(AddProject(ProjectCommandStore(seeded), _wind())).added
+    stack.push(EditProject(ProjectCommandStore(seeded), project, {"capacity": "310 MW"}))
     edit_project(seeded, project.id, {"owner": "another user"})  # outside the stack
     with pytest.raises(StaleEditError):
         stack.undo()

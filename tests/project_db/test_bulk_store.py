@@ -12,9 +12,8 @@ from sqlite_utils import Database
 
 from gis_carbon.model.project import Project, RegionAssignment
 from gis_carbon.model.types import Precision, Status
-from project_db import Workspace
 from project_db.sqlite.migrations import migrations
-from project_db.sqlite.workspace import _NULL_BY_DEFAULT, _insert_columns, project_to_row
+from project_db.sqlite.workspace import _NULL_BY_DEFAULT, Workspace, _insert_columns, project_to_row
 
 BEFORE_0004 = "0004_projects_enum_checks"
 ENUM_COLUMNS = {

@@ -10,8 +10,8 @@ import shapely
 from sqlite_utils import Database
 
 from gis_carbon.services import ProjectInput, add_project, edit_project
-from project_db import Workspace
 from project_db.sqlite.migrations import migrations
+from project_db.sqlite.workspace import Workspace
 from tests.export.conftest import ogrinfo, validate_gpkg
 
 pytestmark = pytest.mark.gdal_tools
@@ -166,9 +166,9 @@ def test_the_default_workspace_is_named_gpkg_unless_an_older_one_exists(
 
 
 def test_user_vector_layers_are_geopackage_tables_too(gpkg_path: Path) -> None:
+    from gis_carbon.model.storage import LayerRecord
     from gis_carbon.services.layers import remove_layer
     from project_db.sqlite import gpkg_layers
-    from project_db.sqlite.workspace import LayerRecord
 
     features = [
         (

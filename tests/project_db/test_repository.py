@@ -18,8 +18,8 @@ from shapely.geometry import LineString, Point, Polygon
 from gis_carbon.errors import NotFoundError, StaleEditError, ValidationError, WorkspaceError
 from gis_carbon.model.project import Project, RegionAssignment
 from gis_carbon.model.types import Precision, Status
-from project_db import Workspace
 from project_db.sqlite.migrations import migrations
+from project_db.sqlite.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -235,7 +235,7 @@ _WRITER = textwrap.dedent(
     from shapely.geometry import Point
     from gis_carbon.model.project import Project
     from gis_carbon.model.types import Status
-    from project_db import Workspace
+    from project_db.sqlite.workspace import Workspace
 
     ws = Workspace(sys.argv[1])
     batch = [Project(name=f"p{i}", type="wind", status=Status.PLANNED,

@@ -60,7 +60,7 @@ def test_project_table_filters_by_type_status_search_and_sorts(window, qtbot) ->
 def test_layer_visibility_opacity_and_order_change_what_is_drawn(window, qtbot) -> None:
     from shapely.geometry import box
 
-    from project_db import LayerRecord
+    from gis_carbon.model.storage import LayerRecord
 
     plan = window.ws.plan("静海区")
     assert plan
@@ -137,10 +137,10 @@ def redline_window(seeded_path, qtbot, tmp_path):
     from PySide6.QtWidgets import QApplication
     from shapely.geometry import box
 
+    from gis_carbon.model.storage import LayerRecord
     from gis_carbon.qt.fonts import ensure_cjk_font
     from gis_carbon.qt.main_window import MainWindow
     from gis_carbon.services import open_workspace
-    from project_db import LayerRecord
 
     ws = open_workspace(seeded_path)
     ws.add_layer(

@@ -31,7 +31,7 @@ def _write_geojson(path: Path, features: list[tuple[dict[str, object], object]])
 def seeded_path(seeded_path: Path, tmp_path: Path) -> Path:
     """The seeded workspace with two imported layers: townships and a nature reserve."""
     from gis_carbon.services.imports import import_file
-    from project_db import Workspace
+    from project_db.sqlite.workspace import Workspace
 
     townships = _write_geojson(
         tmp_path / "乡镇.geojson",
@@ -70,7 +70,7 @@ def _settle(window, qtbot) -> None:  # type: ignore[no-untyped-def]
 def test_remove_an_imported_township_layer_from_the_dock(
     window, qtbot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from project_db import Workspace
+    from project_db.sqlite.workspace import Workspace
 
     _settle(window, qtbot)
     panel = window.layers_panel

@@ -12,7 +12,7 @@ import pytest
 
 from gis_carbon.services import background
 from gis_carbon.services.imports import ImportCancelled
-from project_db import Workspace
+from project_db.sqlite.workspace import Workspace
 
 # Three named PV points inside 静海区 (WGS 84), written as a user's ledger would be.
 POINTS = [

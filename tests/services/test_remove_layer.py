@@ -15,7 +15,7 @@ from gis_carbon.cli import main
 from gis_carbon.errors import GisCarbonError, NotFoundError, ValidationError
 from gis_carbon.services.imports import import_file
 from gis_carbon.services.layers import BuiltInLayerError, layer_catalogue, remove_layer
-from project_db import Workspace
+from project_db.sqlite.workspace import Workspace
 
 TANGGUANTUN = "120118101000"  # 唐官屯镇
 DAQIUZHUANG = "120118108000"  # 大邱庄镇
@@ -109,8 +109,8 @@ def test_removing_the_township_layer_clears_the_projects_townships(
 def test_removing_one_of_two_township_layers_reassigns_from_the_other(
     seeded_path: Path, tmp_path: Path
 ) -> None:
+    from gis_carbon.model.storage import LayerRecord
     from gis_carbon.services.regions import reassign_townships
-    from project_db.sqlite.workspace import LayerRecord
 
     ziya = "120118109000"  # a second survey's township over the east box (a higher code)
     with Workspace(seeded_path) as ws:

@@ -14,7 +14,7 @@ from gis_carbon.io.records import InputRowsError
 from gis_carbon.services.imports import import_file
 from gis_carbon.services.projects import ProjectInput, add_project, edit_project
 from gis_carbon.services.regions import reassign_townships, township_index, with_regions
-from project_db import Workspace
+from project_db.sqlite.workspace import Workspace
 
 TANGGUANTUN = "120118101000"  # 唐官屯镇
 DAQIUZHUANG = "120118108000"  # 大邱庄镇

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from fontTools.ttLib import TTCollection, TTFont
 
-from gis_carbon.analysis import charts
-from gis_carbon.analysis.charts import Bar, TrajectoryPanel, draw_progress_chart, find_cjk_font
 from gis_carbon.errors import GisCarbonError
+from gis_carbon.export import charts
+from gis_carbon.export.charts import Bar, TrajectoryPanel, draw_progress_chart, find_cjk_font
 from gis_carbon.services.progress import draw_chart
 
 

@@ -1,0 +1,209 @@
+"""The storage port: what services and analysis need from a workspace, as a typed protocol.
+
+Services, the evaluator and the exports see only `WorkspaceStore`; each backend implements it
+in its own folder (`project_db/sqlite/` today; a PostgreSQL/PostGIS one is planned) and
+`gis_carbon.services.workspace.open_workspace(target)` picks the backend from the target
+string. Besides plain CRUD the port offers the few aggregate reads the evaluator really uses
+(grouped totals, brief project rows by region and type, locations), so a backend answers them
+with its own indexes instead of the evaluator reading every project.
+
+Pure Python: value types and a Protocol, no SQL (the model's import-linter contract).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol, runtime_checkable
+
+from shapely.geometry.base import BaseGeometry
+
+from gis_carbon.model.plan import IndicatorValue, Plan, Target
+from gis_carbon.model.project import Project
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change of a project: who, when, and the stored state before and after."""
+
+    id: int
+    project_id: int
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    at: str
+    author: str
+
+
+@dataclass(frozen=True)
+class LayerRecord:
+    """A user layer in the workspace. Vector features are stored with it; a raster is
+    referenced by `path` (a GeoTIFF copied into the workspace's layer folder by the importer)."""
+
+    id: str
+    title_zh: str
+    role: str  # boundary, constraint, resource, infrastructure, reference
+    kind: str = "vector"  # vector or raster
+    title_en: str = ""
+    source: str = ""
+    crs: str = "EPSG:4326"
+    style: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"constraint": "exclusion"}
+    path: str | None = None
+    created_at: str | None = None
+
+    def with_created(self, at: str) -> LayerRecord:
+        return replace(self, created_at=at)
+
+
+class TotalsRow(NamedTuple):
+    """Projects sharing county, type, status and year: their count and summed sizes.
+    Region codes are '' where a project has none; year is None where it has none."""
+
+    county: str
+    city: str
+    province: str
+    type: str
+    status: str
+    year: int | None
+    capacity: float
+    energy: float
+    n: int
+    n_capacity: int  # how many of the n state a capacity
+
+
+class ProjectBrief(NamedTuple):
+    """The columns the evaluator reads per project, without building a Project."""
+
+    id: int
+    name: str
+    type: str
+    status: str
+    year: int | None
+    capacity: float | None
+    energy: float | None
+    county: str | None
+    city: str | None
+    province: str | None
+
+
+class ProjectLocation(NamedTuple):
+    id: int
+    name: str
+    lon: float
+    lat: float
+    precision: str
+
+
+@runtime_checkable
+class WorkspaceStore(Protocol):
+    """An open workspace. Every multi-row write runs in one transaction; edits carry the
+    version they were based on and a stale one is refused (StaleEditError)."""
+
+    @property
+    def location(self) -> str:
+        """What `open_workspace(location)` reopens: a file path today (a URL for a server)."""
+        ...
+
+    @property
+    def display_name(self) -> str:
+        """A short name for titles and messages (the file name)."""
+        ...
+
+    @property
+    def layer_folder(self) -> Path:
+        """Where imported rasters are kept, beside the workspace."""
+        ...
+
+    # -- lifecycle
+    def close(self) -> None: ...
+    def __enter__(self) -> WorkspaceStore: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def transaction(self) -> AbstractContextManager[object]:
+        """One write transaction; nested use joins the outer one. Rolled back on any error."""
+        ...
+
+    # -- settings
+    def get_meta(self, key: str) -> str | None: ...
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    # -- plans and targets
+    def save_plans(self, plans: Iterable[Plan]) -> None: ...
+    def save_targets(self, targets: Iterable[Target]) -> None: ...
+    def plans(self) -> list[Plan]: ...
+    def plan(self, name_or_id: str) -> Plan: ...
+    def targets(self, plan_id: str | None = None) -> list[Target]: ...
+    def target(self, target_id: str) -> Target: ...
+
+    # -- projects
+    def add_project(self, project: Project, *, author: str | None = None) -> Project: ...
+    def add_projects(
+        self, projects: Sequence[Project], *, author: str | None = None
+    ) -> list[Project]: ...
+    def insert_projects(
+        self, projects: Sequence[Project], *, author: str | None = None
+    ) -> list[int]: ...
+    def update_project(self, project: Project, *, author: str | None = None) -> Project: ...
+    def delete_project(
+        self, project_id: int, *, version: int | None = None, author: str | None = None
+    ) -> Project: ...
+    def restore_project(self, project: Project, *, author: str | None = None) -> Project: ...
+    def get_project(self, project_id: int) -> Project: ...
+    def projects(
+        self,
+        *,
+        plan_id: str | None = None,
+        region_code: str | None = None,
+        types: Iterable[str] | None = None,
+        statuses: Iterable[str] | None = None,
+    ) -> list[Project]: ...
+    def projects_by_id(self, ids: Iterable[int]) -> list[Project]:
+        """Projects in the order given; NotFoundError names the first id not stored."""
+        ...
+
+    def count_projects(self) -> int: ...
+    def history(self, project_id: int) -> list[HistoryEntry]: ...
+
+    # -- aggregate reads for the evaluator
+    def grouped_totals(self) -> list[TotalsRow]: ...
+    def project_briefs(
+        self,
+        *,
+        counties: Sequence[str] | None = None,
+        region: str | None = None,
+        types: Iterable[str] | None = None,
+        name: str | None = None,
+    ) -> list[ProjectBrief]:
+        """Brief rows ordered by id: in `counties` (or, with `region`, without a county but
+        with that city or province), of `types`, named `name`; None means no filter."""
+        ...
+
+    def project_locations(self, ids: Sequence[int]) -> list[ProjectLocation]: ...
+    def project_attributes(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]: ...
+    def project_versions(self, types: Iterable[str]) -> tuple[tuple[int, int], ...]:
+        """(id, version) of every project of these types: a cheap change stamp."""
+        ...
+
+    # -- user layers
+    def add_layer(
+        self,
+        layer: LayerRecord,
+        features: Iterable[tuple[BaseGeometry, Mapping[str, Any]]] = (),
+    ) -> LayerRecord: ...
+    def layers(self, role: str | None = None) -> list[LayerRecord]: ...
+    def layer(self, layer_id: str) -> LayerRecord: ...
+    def update_layer(self, layer_id: str, **changes: Any) -> LayerRecord: ...
+    def delete_layer(self, layer_id: str) -> None: ...
+    def layer_features(self, layer_id: str) -> list[tuple[Any, dict[str, Any]]]: ...
+    def layer_feature_count(self, layer_id: str) -> int: ...
+    def layers_fingerprint(self) -> tuple[Any, ...]:
+        """Changes whenever a layer is added, removed, re-parameterised or refilled."""
+        ...
+
+    # -- recorded indicators
+    def record_indicator(self, value: IndicatorValue) -> None: ...
+    def indicator_values(
+        self, indicator: str | None = None, region_code: str | None = None
+    ) -> list[IndicatorValue]: ...
