@@ -445,7 +445,7 @@ class Workspace:
         return [found[i] for i in wanted]
 
     # ---------------------------------------------------------------- evaluator reads
-    def grouped_totals(self) -> list[TotalsRow]:
+    def grouped_totals(self) -> Iterator[TotalsRow]:
         if self._has_table("project_totals"):
             # Kept current by triggers (migration 0003): ~10⁴ rows for 10⁶ projects.
             cursor = self.db.conn.execute(
@@ -460,7 +460,7 @@ class Workspace:
                 " total(energy), count(*), count(capacity) FROM projects"
                 " GROUP BY county_code, type, status, year, city_code, province_code"
             )
-        return [TotalsRow._make(row) for row in cursor]
+        return iter(cursor)
 
     def project_briefs(
         self,
@@ -491,7 +491,7 @@ class Workspace:
         sql = f"SELECT {_BRIEF_COLUMNS} FROM projects"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        return [ProjectBrief._make(r) for r in self.db.conn.execute(sql + " ORDER BY id", params)]
+        return self.db.conn.execute(sql + " ORDER BY id", params).fetchall()
 
     def project_locations(self, ids: Sequence[int]) -> list[ProjectLocation]:
         found: list[ProjectLocation] = []
