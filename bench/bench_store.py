@@ -74,8 +74,7 @@ def _timed_executemany(conn: sqlite3.Connection, sql: str, rows: list[tuple]) ->
 
 
 def bench(n: int) -> dict[str, float]:
-    from project_db.sqlite.workspace import Workspace
-    from project_db.sqlite.workspace import NEW_FILE_PAGE_SIZE, project_to_row
+    from project_db.sqlite.workspace import NEW_FILE_PAGE_SIZE, Workspace, project_to_row
 
     projects = make_projects(n)
     rows = []
