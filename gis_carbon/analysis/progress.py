@@ -32,12 +32,20 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from gis_carbon.errors import GisCarbonError, NotFoundError, ValidationError
-from gis_carbon.model.plan import Comparator, Metric, Plan, Target, target_to_json
+from gis_carbon.model.plan import (
+    Baseline,
+    Comparator,
+    Metric,
+    Plan,
+    Target,
+    parse_park_code,
+    target_to_json,
+)
 from gis_carbon.model.project import Project
 from gis_carbon.model.storage import ProjectBrief, ProjectLocation, WorkspaceStore
 from gis_carbon.model.types import STATUS_INFO, TYPES_BY_CODE, Precision, Status
@@ -175,6 +183,20 @@ class TargetProgress:
                 for pid, why in self.excluded
             ],
             "details": _jsonable(self.details),
+            **self._parts(),
+        }
+
+    def _parts(self) -> dict[str, Any]:
+        """存量 + 新增: where the existing stock counts, the two parts of `current`."""
+        baseline = self.details.get("baseline")
+        if not isinstance(baseline, dict):
+            return {}
+        return {
+            "parts": {
+                "baseline": _round(baseline["value"], 6),
+                "new": _round(self.details.get("new_value"), 6),
+                "baseline_years": baseline["years"],
+            }
         }
 
 
@@ -240,6 +262,7 @@ class EvaluationContext:
         self._milestones: dict[tuple[str, str], list[ProjectBrief]] = {}
         self._attributes: dict[int, dict[str, Any]] = {}
         self._layers: list[list[Any]] = []  # shared with with_policy's contexts, as _grouped
+        self._baselines: list[list[Baseline]] = []  # likewise
         self._layer_unions: dict[tuple[Any, ...], Any] = {}
 
     def with_policy(self, policy: StatusPolicy) -> EvaluationContext:
@@ -268,7 +291,10 @@ class EvaluationContext:
 
     # -- rows
     def grouped_rows(self, region: str) -> list[_Row]:
-        """Projects in `region` or below, grouped by county, type, status and year."""
+        """Projects in `region` or below, grouped by county, type, status and year (a park's
+        projects one by one: the totals are kept by administrative region)."""
+        if parse_park_code(region) is not None:
+            return self.detail_rows(region)
         if not self._grouped:
             self._grouped.append(self._load_grouped())
         rows = self._grouped_by_region.get(region)
@@ -302,9 +328,14 @@ class EvaluationContext:
         rows = self._detail_rows.get(key)
         if rows is not None:
             return rows
-        briefs = self.ws.project_briefs(
-            counties=_descendant_counties(region), region=region, types=types
-        )
+        park = parse_park_code(region)
+        if park is None:
+            briefs = self.ws.project_briefs(
+                counties=_descendant_counties(region), region=region, types=types
+            )
+        else:  # a park counts what lies inside its polygon, whatever the county
+            inside = self.ws.project_ids_intersecting(self.park_geometry(park))
+            briefs = self.ws.project_briefs(types=types, ids=inside) if inside else []
         statuses = {s.value: s for s in Status}
         rows = [
             _Row(
@@ -321,6 +352,8 @@ class EvaluationContext:
             )
             for pid, name, ptype, status, year, cap, energy, county, city, province in briefs
         ]
+        if park is not None:
+            rows = [replace(r, chain=(region, *r.chain)) for r in rows]
         self._detail_rows[key] = rows
         return rows
 
@@ -356,6 +389,45 @@ class EvaluationContext:
             )
             self._milestones[key] = rows or self.ws.project_briefs(name=name)
         return self._milestones[key]
+
+    def park_geometry(self, park: tuple[str, int]) -> Any:
+        """The polygon of a park (园区): a feature of an imported layer."""
+        layer_id, number = park
+        features = self.ws.layer_features(layer_id)
+        if not 1 <= number <= len(features):
+            raise NotFoundError(f"layer {layer_id} has no feature {number}")
+        return features[number - 1][0]
+
+    def baselines_for(self, target: Target, scope: Iterable[str]) -> dict[str, list[Baseline]]:
+        """The existing stock (存量) a capacity target counts, by region: the target's own
+        region's if it has any, else its sub-regions'. Per region, the latest baseline year
+        up to the target's year, and of that year baselines of disjoint type sets within
+        the target's scope, widest first (so a recorded total is not added to its parts)."""
+        if not self._baselines:
+            self._baselines.append(list(self.ws.baselines()))
+        scope_set = set(scope)
+        as_of = self.as_of(target)
+        eligible = [b for b in self._baselines[0] if set(b.types) <= scope_set and b.year <= as_of]
+        if not eligible:
+            return {}
+        own = [b for b in eligible if b.region_code == target.region_code]
+        if not own:
+            below = set(_descendant_counties(target.region_code)) - {target.region_code}
+            own = [b for b in eligible if b.region_code in below]
+        by_region: dict[str, list[Baseline]] = defaultdict(list)
+        for b in own:
+            by_region[b.region_code].append(b)
+        chosen: dict[str, list[Baseline]] = {}
+        for region, found in by_region.items():
+            latest = max(b.year for b in found)
+            covered: set[str] = set()
+            picks = []
+            for b in sorted((b for b in found if b.year == latest), key=lambda b: -len(b.types)):
+                if covered.isdisjoint(b.types):
+                    picks.append(b)
+                    covered.update(b.types)
+            chosen[region] = picks
+        return chosen
 
     def base_year(self, target: Target) -> int | None:
         plan = self.plans.get(target.plan_id)
@@ -634,9 +706,52 @@ def _with_child_plans(ctx: EvaluationContext, target: Target, tally: _Tally) -> 
 
 
 def evaluate_capacity_sum(ctx: EvaluationContext, target: Target) -> TargetProgress:
-    tally = _tally(ctx, target, _scope(target))
+    scope = _scope(target)
+    stock = ctx.baselines_for(target, scope)
+    if not stock:
+        tally = _tally(ctx, target, scope)
+        _with_child_plans(ctx, target, tally)
+        return _from_tally(ctx, target, tally)
+    # 存量 + 新增: the recorded stock of each region at its baseline year, plus the projects
+    # commissioned after that year; itemised projects up to it are inside the stock.
+    years = {region: chosen[0].year for region, chosen in stock.items()}
+
+    def after_baseline(row: _Row) -> str | None:
+        year = next((years[r] for r in row.chain if r in years), None)
+        if year is not None and row.year is not None and row.year <= year:
+            return f"inside the {year} baseline (存量): commissioned in {row.year}"
+        return None
+
+    from gis_carbon.model.units import format_number
+
+    tally = _tally(ctx, target, scope, keep=after_baseline)
     _with_child_plans(ctx, target, tally)
-    return _from_tally(ctx, target, tally)
+    new_value = tally.total
+    chosen_all = [b for chosen in stock.values() for b in chosen]
+    for baseline in chosen_all:
+        tally.total += baseline.base_value
+        tally.by_region[baseline.region_code] += baseline.base_value
+    described = [
+        f"{b.region_code} {b.year}: {format_number(round(b.value, 6))} {b.unit}"
+        + (f" ({b.source})" if b.source else "")
+        for b in chosen_all
+    ]
+    return _from_tally(
+        ctx,
+        target,
+        tally,
+        details={
+            "baseline": {
+                "value": sum(b.base_value for b in chosen_all),
+                "years": sorted(set(years.values())),
+                "regions": sorted(years),
+                "ids": [b.id for b in chosen_all],
+                "sources": [b.source for b in chosen_all if b.source],
+            },
+            "new_value": new_value,
+        },
+        notes=[f"existing stock (存量) counted: {'; '.join(described)}"],
+    )
 
 
 def evaluate_count(ctx: EvaluationContext, target: Target) -> TargetProgress:
@@ -830,7 +945,6 @@ def evaluate_milestone(ctx: EvaluationContext, target: Target) -> TargetProgress
     )
     if counts and not reached:
         # Scheduled but not there yet: on track while its year (and the target's) is ahead.
-        from dataclasses import replace
 
         ahead = target.year >= ctx.now_year and (year is None or year >= ctx.now_year)
         result = replace(result, verdict=Verdict.ON_TRACK if ahead else Verdict.BEHIND)

@@ -183,6 +183,13 @@ def _print_status(rows: list[dict[str, Any]], policy: str) -> None:
             )
         )
         lines = [f"[{n}] 「{target.quote}」"]
+        parts = progress.to_json().get("parts")
+        if parts:
+            years = "、".join(str(y) for y in parts["baseline_years"])
+            lines.append(
+                f"     存量 {format_value(target, parts['baseline'])} ({years})"
+                f" + 新增 {format_value(target, parts['new'])}"
+            )
         if progress.reason:
             lines.append(f"     无数据: {progress.reason}")
         lines.extend(f"     注: {note}" for note in progress.notes)

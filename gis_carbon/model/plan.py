@@ -42,6 +42,23 @@ _COMPARATOR_SYMBOLS = {
 }
 
 
+# A park (园区) is a polygon feature of an imported layer; its region code names both:
+# "layer:<layer id>/<feature number>". Park plans count the projects inside the polygon.
+PARK_PREFIX = "layer:"
+
+
+def park_code(layer_id: str, number: int) -> str:
+    return f"{PARK_PREFIX}{layer_id}/{number}"
+
+
+def parse_park_code(code: str) -> tuple[str, int] | None:
+    """(layer id, 1-based feature number) of a park region code; None for any other code."""
+    if not code.startswith(PARK_PREFIX):
+        return None
+    layer_id, _, number = code.removeprefix(PARK_PREFIX).rpartition("/")
+    return (layer_id, int(number)) if layer_id and number.isdigit() else None
+
+
 @dataclass(frozen=True)
 class Plan:
     id: str
@@ -162,3 +179,46 @@ class IndicatorValue:
     unit: str
     source: str = ""
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Existing stock (存量): the installed capacity of `types` in a region at `year`, from
+    statistics rather than itemised projects. A capacity target counts it plus the projects
+    commissioned after `year`; itemised projects up to `year` are inside it."""
+
+    region_code: str
+    types: tuple[str, ...]  # sorted type codes
+    year: int
+    value: float  # as entered, in `unit`
+    unit: str  # as entered: 万千瓦, MW …
+    source: str = ""
+    id: int | None = None
+    recorded_at: str | None = None
+    recorded_by: str | None = None
+
+    @property
+    def base_value(self) -> float:
+        """The value in MW (the base unit of power)."""
+        from gis_carbon.model.units import convert
+
+        return float(convert(self.value, self.unit, _BASE_UNITS["power"]))
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    return dict(plan.__dict__)
+
+
+def baseline_to_json(baseline: Baseline) -> dict[str, Any]:
+    return {
+        "id": baseline.id,
+        "region_code": baseline.region_code,
+        "types": list(baseline.types),
+        "year": baseline.year,
+        "value": baseline.value,
+        "unit": baseline.unit,
+        "value_mw": baseline.base_value,
+        "source": baseline.source,
+        "recorded_at": baseline.recorded_at,
+        "recorded_by": baseline.recorded_by,
+    }

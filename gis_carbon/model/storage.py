@@ -20,7 +20,7 @@ from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from shapely.geometry.base import BaseGeometry
 
-from gis_carbon.model.plan import IndicatorValue, Plan, Target
+from gis_carbon.model.plan import Baseline, IndicatorValue, Plan, Target
 from gis_carbon.model.project import Project
 
 
@@ -31,6 +31,20 @@ class HistoryEntry:
     id: int
     project_id: int
     action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    at: str
+    author: str
+
+
+@dataclass(frozen=True)
+class RecordHistoryEntry:
+    """One change of a plan, target or baseline: who, when, the record before and after."""
+
+    id: int
+    entity: str  # plan, target or baseline
+    entity_id: str
+    action: str  # insert, update or delete
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     at: str
@@ -128,6 +142,30 @@ class WorkspaceStore(Protocol):
     def plan(self, name_or_id: str) -> Plan: ...
     def targets(self, plan_id: str | None = None) -> list[Target]: ...
     def target(self, target_id: str) -> Target: ...
+    def save_plan(self, plan: Plan, *, author: str | None = None) -> Plan:
+        """Insert or replace one plan, with a history entry."""
+        ...
+
+    def delete_plan(
+        self, plan_id: str, *, with_targets: bool = False, author: str | None = None
+    ) -> Plan:
+        """Refused (ValidationError) while the plan has targets or child plans, unless
+        `with_targets` (its targets go in the same transaction)."""
+        ...
+
+    def save_target(self, target: Target, *, author: str | None = None) -> Target: ...
+    def delete_target(self, target_id: str, *, author: str | None = None) -> Target: ...
+    def record_history(
+        self, entity: str | None = None, entity_id: str | None = None
+    ) -> list[RecordHistoryEntry]: ...
+
+    # -- existing stock (存量)
+    def record_baseline(self, baseline: Baseline, *, author: str | None = None) -> Baseline:
+        """Insert, or replace the value of the same region, types and year."""
+        ...
+
+    def baselines(self, region_code: str | None = None) -> list[Baseline]: ...
+    def delete_baseline(self, baseline_id: int, *, author: str | None = None) -> Baseline: ...
 
     # -- projects
     def add_project(self, project: Project, *, author: str | None = None) -> Project: ...
@@ -170,9 +208,15 @@ class WorkspaceStore(Protocol):
         region: str | None = None,
         types: Iterable[str] | None = None,
         name: str | None = None,
+        ids: Sequence[int] | None = None,
     ) -> list[ProjectBrief]:
         """Brief rows ordered by id: in `counties` (or, with `region`, without a county but
-        with that city or province), of `types`, named `name`; None means no filter."""
+        with that city or province), of `types`, named `name`, among `ids`; None means no
+        filter."""
+        ...
+
+    def project_ids_intersecting(self, geometry: BaseGeometry) -> list[int]:
+        """Ids of the projects whose geometry intersects `geometry` (WGS 84), ordered."""
         ...
 
     def project_locations(self, ids: Sequence[int]) -> list[ProjectLocation]: ...

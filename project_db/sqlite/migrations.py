@@ -461,3 +461,41 @@ def _geopackage(db: Database) -> None:
         " VALUES ('plan_targets', 'attributes', '规划目标', 'targets of the carbon-peak plans,"
         " each with the sentence it comes from')"
     )
+
+
+@migrations(name="0008_plan_history_baselines")
+def _plan_history_baselines(db: Database) -> None:
+    # Plans and targets are user data now (authored, revised from 征求意见稿 to final): every
+    # change is kept like a project's, with who and when. Baselines are the existing stock
+    # (存量): statistical installed capacity of a region and types at a base year.
+    db.execute(
+        """
+        CREATE TABLE record_history (
+            id INTEGER PRIMARY KEY,
+            entity TEXT NOT NULL CHECK (entity = 'plan' OR entity = 'target'
+                                        OR entity = 'baseline'),
+            entity_id TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action = 'insert' OR action = 'update'
+                                        OR action = 'delete'),
+            before TEXT CHECK (before IS NULL OR json_valid(before)),
+            after TEXT CHECK (after IS NULL OR json_valid(after)),
+            at TEXT NOT NULL,
+            author TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX record_history_entity ON record_history (entity, entity_id, id)")
+    db.execute(
+        """
+        CREATE TABLE baselines (
+            id INTEGER PRIMARY KEY,
+            region_code TEXT NOT NULL CHECK (length(region_code) > 0),
+            types TEXT NOT NULL CHECK (json_valid(types) AND json_array_length(types) > 0),
+            year INTEGER NOT NULL CHECK (year BETWEEN 1950 AND 2100),
+            value REAL NOT NULL CHECK (value >= 0 AND value < 1e12),
+            unit TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT '',
+            recorded_at TEXT NOT NULL,
+            recorded_by TEXT NOT NULL,
+            UNIQUE (region_code, types, year)
+        )"""
+    )

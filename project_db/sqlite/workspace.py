@@ -17,10 +17,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from shapely.geometry.base import BaseGeometry
 from sqlite_utils import Database
 
 from gis_carbon.errors import NotFoundError, StaleEditError, ValidationError, WorkspaceError
-from gis_carbon.model.plan import Comparator, IndicatorValue, Metric, Plan, Target
+from gis_carbon.model.plan import Baseline, Comparator, IndicatorValue, Metric, Plan, Target
 from gis_carbon.model.project import (
     Project,
     RegionAssignment,
@@ -33,6 +34,7 @@ from gis_carbon.model.storage import (
     LayerRecord,
     ProjectBrief,
     ProjectLocation,
+    RecordHistoryEntry,
     TotalsRow,
 )
 from gis_carbon.model.types import PROJECT_TYPES, Precision, Status
@@ -262,6 +264,181 @@ class Workspace:
             raise NotFoundError(f"no target {target_id!r}")
         return row_to_target(rows[0])
 
+    def save_plan(self, plan: Plan, *, author: str | None = None) -> Plan:
+        row = plan_to_row(plan)
+        with self.transaction():
+            before = self._stored_record("plans", plan.id)
+            self.db.table("plans").upsert(row, pk="id")
+            self._record_change("plan", plan.id, before, row, author)
+        return plan
+
+    def delete_plan(
+        self, plan_id: str, *, with_targets: bool = False, author: str | None = None
+    ) -> Plan:
+        plan = self.plan_by_id(plan_id)
+        with self.transaction() as conn:
+            children = [
+                r[0] for r in conn.execute("SELECT id FROM plans WHERE parent_id = ?", (plan_id,))
+            ]
+            if children:
+                raise ValidationError(
+                    f"plan {plan_id} is the parent of {', '.join(children)}: delete or"
+                    " re-parent those first",
+                    "plan",
+                    plan_id,
+                )
+            targets = self.targets(plan_id)
+            if targets and not with_targets:
+                raise ValidationError(
+                    f"plan {plan_id} has {len(targets)} target(s): delete them first, or"
+                    " delete the plan with its targets",
+                    "plan",
+                    plan_id,
+                )
+            for target in targets:
+                self._delete_target(conn, target, author)
+            conn.execute("UPDATE projects SET plan_id = NULL WHERE plan_id = ?", (plan_id,))
+            conn.execute("DELETE FROM plans WHERE id = ?", (plan_id,))
+            self._record_change("plan", plan_id, plan_to_row(plan), None, author)
+        return plan
+
+    def plan_by_id(self, plan_id: str) -> Plan:
+        rows = list(self.db.query("SELECT * FROM plans WHERE id = ?", [plan_id]))
+        if not rows:
+            raise NotFoundError(f"no plan with id {plan_id!r}")
+        return row_to_plan(rows[0])
+
+    def save_target(self, target: Target, *, author: str | None = None) -> Target:
+        row = target_to_row(target)
+        with self.transaction():
+            before = self._stored_record("targets", target.id)
+            self.db.table("targets").upsert(row, pk="id")
+            self._record_change("target", target.id, before, row, author)
+        return target
+
+    def delete_target(self, target_id: str, *, author: str | None = None) -> Target:
+        target = self.target(target_id)
+        with self.transaction() as conn:
+            self._delete_target(conn, target, author)
+        return target
+
+    def _delete_target(self, conn: sqlite3.Connection, target: Target, author: str | None) -> None:
+        conn.execute("DELETE FROM targets WHERE id = ?", (target.id,))
+        self._record_change("target", target.id, target_to_row(target), None, author)
+
+    def _stored_record(self, table: str, record_id: str) -> dict[str, Any] | None:
+        rows = list(self.db.query(f"SELECT * FROM {table} WHERE id = ?", [record_id]))
+        return dict(rows[0]) if rows else None
+
+    def _record_change(
+        self,
+        entity: str,
+        entity_id: str,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any] | None,
+        author: str | None,
+    ) -> None:
+        if before is not None and after is not None and dict(before) == dict(after):
+            return  # nothing changed: no history entry
+        action = "insert" if before is None else "delete" if after is None else "update"
+        self.db.conn.execute(
+            "INSERT INTO record_history (entity, entity_id, action, before, after, at, author)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                entity,
+                entity_id,
+                action,
+                None if before is None else _record_json(before),
+                None if after is None else _record_json(after),
+                _now(),
+                author or _author(),
+            ),
+        )
+
+    def record_history(
+        self, entity: str | None = None, entity_id: str | None = None
+    ) -> list[RecordHistoryEntry]:
+        sql = "SELECT * FROM record_history WHERE 1 = 1"
+        params: list[Any] = []
+        for column, value in (("entity", entity), ("entity_id", entity_id)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                params.append(value)
+        return [
+            RecordHistoryEntry(
+                id=r["id"],
+                entity=r["entity"],
+                entity_id=r["entity_id"],
+                action=r["action"],
+                before=json.loads(r["before"]) if r["before"] else None,
+                after=json.loads(r["after"]) if r["after"] else None,
+                at=r["at"],
+                author=r["author"],
+            )
+            for r in self.db.query(sql + " ORDER BY id", params)
+        ]
+
+    # ---------------------------------------------------------------- existing stock
+    def record_baseline(self, baseline: Baseline, *, author: str | None = None) -> Baseline:
+        author = author or _author()
+        now = _now()
+        types = json.dumps(sorted(baseline.types))
+        with self.transaction() as conn:
+            found = conn.execute(
+                "SELECT id FROM baselines WHERE region_code = ? AND types = ? AND year = ?",
+                (baseline.region_code, types, baseline.year),
+            ).fetchone()
+            before = None if found is None else self._baseline_row(conn, found[0])
+            conn.execute(
+                "INSERT INTO baselines (region_code, types, year, value, unit, source,"
+                " recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (region_code, types, year) DO UPDATE SET value = excluded.value,"
+                " unit = excluded.unit, source = excluded.source,"
+                " recorded_at = excluded.recorded_at, recorded_by = excluded.recorded_by",
+                (
+                    baseline.region_code,
+                    types,
+                    baseline.year,
+                    baseline.value,
+                    baseline.unit,
+                    baseline.source,
+                    now,
+                    author,
+                ),
+            )
+            stored_id = conn.execute(
+                "SELECT id FROM baselines WHERE region_code = ? AND types = ? AND year = ?",
+                (baseline.region_code, types, baseline.year),
+            ).fetchone()[0]
+            after = self._baseline_row(conn, stored_id)
+            self._record_change("baseline", str(stored_id), before, after, author)
+        return _row_to_baseline(after)
+
+    def baselines(self, region_code: str | None = None) -> list[Baseline]:
+        sql = "SELECT * FROM baselines"
+        params: list[Any] = []
+        if region_code is not None:
+            sql += " WHERE region_code = ?"
+            params.append(region_code)
+        return [
+            _row_to_baseline(r)
+            for r in self.db.query(sql + " ORDER BY region_code, year, id", params)
+        ]
+
+    def delete_baseline(self, baseline_id: int, *, author: str | None = None) -> Baseline:
+        with self.transaction() as conn:
+            row = self._baseline_row(conn, baseline_id)
+            conn.execute("DELETE FROM baselines WHERE id = ?", (baseline_id,))
+            self._record_change("baseline", str(baseline_id), row, None, author)
+        return _row_to_baseline(row)
+
+    def _baseline_row(self, conn: sqlite3.Connection, baseline_id: int) -> dict[str, Any]:
+        cursor = conn.execute("SELECT * FROM baselines WHERE id = ?", (baseline_id,))
+        row = cursor.fetchone()
+        if row is None:
+            raise NotFoundError(f"no baseline with id {baseline_id}")
+        return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
     # ---------------------------------------------------------------- projects
     def add_project(self, project: Project, *, author: str | None = None) -> Project:
         return self.add_projects([project], author=author)[0]
@@ -469,9 +646,30 @@ class Workspace:
         region: str | None = None,
         types: Iterable[str] | None = None,
         name: str | None = None,
+        ids: Sequence[int] | None = None,
+    ) -> list[ProjectBrief]:
+        if ids is not None:
+            # chunked: a park may hold more projects than one statement takes parameters
+            return [
+                row
+                for chunk in _chunks(sorted(set(ids)))
+                for row in self._briefs(counties, region, types, name, chunk)
+            ]
+        return self._briefs(counties, region, types, name, None)
+
+    def _briefs(
+        self,
+        counties: Sequence[str] | None,
+        region: str | None,
+        types: Iterable[str] | None,
+        name: str | None,
+        within: Sequence[int] | None,
     ) -> list[ProjectBrief]:
         where: list[str] = []
         params: list[Any] = []
+        if within is not None:
+            where.append(f"id IN ({_marks(within)})")
+            params.extend(within)
         if counties is not None:
             inside = f"county_code IN ({_marks(counties)})"
             params.extend(counties)
@@ -492,6 +690,22 @@ class Workspace:
         if where:
             sql += " WHERE " + " AND ".join(where)
         return self.db.conn.execute(sql + " ORDER BY id", params).fetchall()
+
+    def project_ids_intersecting(self, geometry: BaseGeometry) -> list[int]:
+        import shapely
+
+        minx, miny, maxx, maxy = geometry.bounds
+        rows = self.db.conn.execute(
+            "SELECT id, geom FROM projects WHERE max_x >= ? AND min_x <= ? AND max_y >= ?"
+            " AND min_y <= ? ORDER BY id",
+            (minx, maxx, miny, maxy),
+        ).fetchall()
+        if not rows:
+            return []
+        shapes = shapely.from_wkb([g for _, g in rows])
+        shapely.prepare(geometry)
+        inside = shapely.intersects(geometry, shapes)
+        return [pid for (pid, _), hit in zip(rows, inside.tolist(), strict=True) if hit]
 
     def project_locations(self, ids: Sequence[int]) -> list[ProjectLocation]:
         found: list[ProjectLocation] = []
@@ -903,6 +1117,32 @@ def _insert_statement(
     sql = f"INSERT INTO projects ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
     # rows made as executemany binds them: 10⁶ live tuples would only feed the cyclic GC
     return sql, zip(ids, *kept.values(), strict=True)
+
+
+def _record_json(row: Mapping[str, Any]) -> str:
+    """A stored row as history keeps it: JSON columns decoded, so the entry reads as data."""
+    decoded = {
+        key: json.loads(value) if key in _JSON_COLUMNS and isinstance(value, str) else value
+        for key, value in row.items()
+    }
+    return json.dumps(decoded, ensure_ascii=False, sort_keys=True)
+
+
+_JSON_COLUMNS = frozenset({"scope", "params", "types"})
+
+
+def _row_to_baseline(row: Mapping[str, Any]) -> Baseline:
+    return Baseline(
+        region_code=row["region_code"],
+        types=tuple(json.loads(row["types"])),
+        year=row["year"],
+        value=row["value"],
+        unit=row["unit"],
+        source=row["source"],
+        id=row["id"],
+        recorded_at=row["recorded_at"],
+        recorded_by=row["recorded_by"],
+    )
 
 
 def plan_to_row(plan: Plan) -> dict[str, Any]:
