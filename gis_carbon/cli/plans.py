@@ -82,6 +82,27 @@ def register(subparsers: Any) -> None:
     cmd.add_argument("--source", default="", help="where the figure comes from")
     cmd.add_argument("--json", action="store_true", help="print the stored baseline as JSON")
 
+    cmd = add_command(
+        subparsers,
+        "export-indicators",
+        cmd_export_indicators,
+        "write a plan's recorded indicators to an Excel template: one row per indicator with"
+        " its sentence, unit and target, a column per year, recorded values filled in",
+    )
+    cmd.add_argument("--plan", required=True, help="plan id or region name")
+    cmd.add_argument("out", metavar="OUT.xlsx", help="the workbook to write")
+
+    cmd = add_command(
+        subparsers,
+        "import-indicators",
+        cmd_import_indicators,
+        "read a filled-in indicator template back: all values or none, every bad cell listed",
+    )
+    cmd.add_argument("file", metavar="FILE.xlsx", help="a template from export-indicators")
+    cmd.add_argument("--source", help="where the values come from (default: the file name)")
+    cmd.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    cmd.add_argument("--json", action="store_true", help="print the values as JSON")
+
     cmd = add_command(subparsers, "baselines", cmd_baselines, "list the recorded existing stock")
     cmd.add_argument("--region", help="only this region")
     cmd.add_argument("--json", action="store_true", help="print JSON")
@@ -319,4 +340,27 @@ def cmd_baselines(args: argparse.Namespace) -> int:
         ],
         ["id", "region", "year", "value", "types", "source"],
     )
+    return 0
+
+
+# ------------------------------------------------------------------ indicators from Excel
+def cmd_export_indicators(args: argparse.Namespace) -> int:
+    from gis_carbon.services.indicators import export_indicator_template
+
+    with open_from_args(args) as ws:
+        path = export_indicator_template(ws, args.plan, args.out)
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_import_indicators(args: argparse.Namespace) -> int:
+    from gis_carbon.services.indicators import import_indicator_workbook
+
+    with open_from_args(args) as ws:
+        result = import_indicator_workbook(ws, args.file, source=args.source, dry_run=args.dry_run)
+    if args.json:
+        print_json([v.__dict__ for v in result.recorded])
+        return 0
+    verb = "would record" if args.dry_run else "recorded"
+    print(f"{verb} {len(result.recorded)} values from {result.rows} rows of {args.file}")
     return 0

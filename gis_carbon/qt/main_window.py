@@ -287,6 +287,7 @@ class MainWindow(QMainWindow):
         self.targets_panel.plan_changed.connect(self._plan_changed)
         self.targets_panel.policy_changed.connect(lambda _p: self.evaluate())
         self.targets_panel.target_chosen.connect(self._target_chosen)
+        self.targets_panel.indicator_entered.connect(self.record_indicator)
         self.layers_panel.visibility_changed.connect(self._layer_visibility)
         self.layers_panel.opacity_changed.connect(self._layer_opacity)
         self.layers_panel.order_changed.connect(self._layer_order)
@@ -841,6 +842,37 @@ class MainWindow(QMainWindow):
         self.targets_panel.set_chart(chart if chart is not None and not chart.isNull() else None)
         if chosen:
             self.targets_panel.choose(chosen)
+
+    def record_indicator(self, target_id: str, year: int, value: str) -> None:
+        """A value typed under 待录入数据: stored like `record-indicator`, then re-evaluated."""
+        from gis_carbon.services import progress as progress_service
+
+        target = next(p.target for p in self.progress if p.target.id == target_id)
+        indicator = str(target.params.get("indicator") or target.id)
+
+        def work(progress: Any, cancel: threading.Event, ws: WorkspaceStore) -> Any:
+            return progress_service.record_indicator(
+                ws,
+                indicator,
+                region_code=target.region_code,
+                year=year,
+                value=value,
+                source="gis-carbon window",
+            )
+
+        def done(recorded: Any) -> None:
+            self.statusBar().showMessage(
+                tr("Recorded {name} {year}: {value} {unit}").format(
+                    name=target.name_zh,
+                    year=recorded.year,
+                    value=recorded.value,
+                    unit=recorded.unit,
+                ),
+                5000,
+            )
+            self.evaluate()
+
+        self._track(tr("Saving"), work, done, workspace=True)
 
     def _target_chosen(self, progress: Any) -> None:
         ids = frozenset(pid for pid, _v in progress.contributors) if progress else frozenset()

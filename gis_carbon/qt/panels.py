@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QDate,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -15,7 +16,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QColorDialog,
     QComboBox,
     QFrame,
@@ -28,8 +28,10 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSlider,
+    QSpinBox,
     QTableView,
     QTextBrowser,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -119,12 +121,39 @@ class TargetRow(QFrame):
         self.clicked.emit(self.progress.target.id)
 
 
+class IndicatorEntry(QWidget):
+    """A value for a target waiting for data: the year and the value in the target's unit."""
+
+    def __init__(self, target: Any, on_enter: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.target_id = target.id
+        self.year = QSpinBox()
+        self.year.setRange(1990, 2100)
+        self.year.setValue(min(target.year, QDate.currentDate().year() - 1))
+        self.value = QLineEdit()
+        self.value.setPlaceholderText(tr("value in {unit}").format(unit=target.unit))
+        self.enter = QPushButton(tr("Enter"))
+        self.enter.setEnabled(False)
+        self.value.textChanged.connect(lambda text: self.enter.setEnabled(bool(text.strip())))
+        self.enter.clicked.connect(
+            lambda: on_enter(self.target_id, self.year.value(), self.value.text().strip())
+        )
+        self.value.returnPressed.connect(self.enter.click)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 0, 6, 4)
+        layout.addWidget(self.year)
+        layout.addWidget(self.value, 1)
+        layout.addWidget(QLabel(target.unit))
+        layout.addWidget(self.enter)
+
+
 class TargetsPanel(QWidget):
     """Per plan: a progress bar per target, the status policy switch and the chart."""
 
     plan_changed = Signal(str)
     policy_changed = Signal(str)
     target_chosen = Signal(object)  # TargetProgress or None
+    indicator_entered = Signal(str, int, str)  # target id, year, value as typed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -132,10 +161,10 @@ class TargetsPanel(QWidget):
         self.policy = QComboBox()
         for policy in POLICIES:
             self.policy.addItem(tr(f"policy:{policy}"), policy)
-        self.show_empty = QCheckBox(tr("Show targets without data"))
         self.state = QLabel()
         self.state.setStyleSheet("color: #555;")
         self.rows: dict[str, TargetRow] = {}
+        self._shown_widgets: list[QWidget] = []
         self.progress: list[Any] = []
         self.chosen: str | None = None
         self.list_widget = QWidget()
@@ -159,7 +188,6 @@ class TargetsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(top2)
-        layout.addWidget(self.show_empty)
         layout.addWidget(self.state)
         layout.addWidget(scroll, 3)
         layout.addWidget(self.chart, 2)
@@ -169,7 +197,6 @@ class TargetsPanel(QWidget):
         self.policy.currentIndexChanged.connect(
             lambda: self.policy_changed.emit(self.policy.currentData())
         )
-        self.show_empty.toggled.connect(lambda: self.show_progress(self.progress))
 
     def set_plans(self, plans: list[Any], current: str | None) -> None:
         self.plan.blockSignals(True)
@@ -186,31 +213,70 @@ class TargetsPanel(QWidget):
         self.state.setText(text)
 
     def show_progress(self, progress: list[Any]) -> None:
+        """Targets with data first (capacity targets on top: the map's projects move them),
+        then every target waiting for data under 待录入数据, each with a way to enter it."""
         self.progress = list(progress)
-        for row in self.rows.values():
-            row.setParent(None)
-            row.deleteLater()
+        for widget in self._shown_widgets:
+            widget.setParent(None)
+            widget.deleteLater()
+        self._shown_widgets = []
         self.rows.clear()
         with_data = [p for p in self.progress if p.verdict.value != "no_data"]
-        shown = self.progress if self.show_empty.isChecked() else with_data
-        # Capacity targets first: they are what the map's projects move.
-        shown = sorted(
-            shown,
-            key=lambda p: (p.verdict.value == "no_data", p.target.metric.value != "capacity_sum"),
-        )
-        for i, item in enumerate(shown):
-            row = TargetRow(item)
-            row.clicked.connect(self.choose)
-            self.rows[item.target.id] = row
-            self.list_layout.insertWidget(i, row)
-        hidden = len(self.progress) - len(shown)
+        pending = [p for p in self.progress if p.verdict.value == "no_data"]
+        with_data.sort(key=lambda p: p.target.metric.value != "capacity_sum")
+        widgets: list[QWidget] = []
+        for item in with_data:
+            widgets.append(self._row(item))
+        if pending:
+            self.pending_header = QToolButton()
+            self.pending_header.setCheckable(True)
+            self.pending_header.setChecked(True)
+            self.pending_header.setArrowType(Qt.ArrowType.DownArrow)
+            self.pending_header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            self.pending_header.setText(tr("Waiting for data ({n})").format(n=len(pending)))
+            self.pending_header.setStyleSheet("QToolButton { border: none; font-weight: bold; }")
+            widgets.append(self.pending_header)
+            group = QWidget()
+            group_layout = QVBoxLayout(group)
+            group_layout.setContentsMargins(8, 0, 0, 0)
+            group_layout.setSpacing(4)
+            for item in pending:
+                group_layout.addWidget(self._row(item))
+                if item.target.metric.value == "indicator":
+                    group_layout.addWidget(IndicatorEntry(item.target, self._enter_indicator))
+                elif item.reason:
+                    why = QLabel(html.escape(item.reason))
+                    why.setWordWrap(True)
+                    why.setStyleSheet("color: #757575;")
+                    group_layout.addWidget(why)
+            self.pending_group = group
+            self.pending_header.toggled.connect(self._toggle_pending)
+            widgets.append(group)
+        for i, widget in enumerate(widgets):
+            self.list_layout.insertWidget(i, widget)
+        self._shown_widgets = widgets
         self.state.setText(
-            tr("{n} targets, {m} without data hidden").format(n=len(self.progress), m=hidden)
-            if hidden
+            tr("{n} targets, {m} waiting for data").format(n=len(self.progress), m=len(pending))
+            if pending
             else tr("{n} targets").format(n=len(self.progress))
         )
         if self.chosen in self.rows:
             self.rows[self.chosen].set_chosen(True)
+
+    def _row(self, item: Any) -> TargetRow:
+        row = TargetRow(item)
+        row.clicked.connect(self.choose)
+        self.rows[item.target.id] = row
+        return row
+
+    def _toggle_pending(self, expanded: bool) -> None:
+        self.pending_group.setVisible(expanded)
+        self.pending_header.setArrowType(
+            Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow
+        )
+
+    def _enter_indicator(self, target_id: str, year: int, value: str) -> None:
+        self.indicator_entered.emit(target_id, year, value)
 
     def choose(self, target_id: str | None) -> None:
         for tid, row in self.rows.items():

@@ -11,7 +11,7 @@ targets against its districts; `record_indicator` stores a value typed in for a 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -257,9 +257,32 @@ def record_indicator(
     The indicator must be one a target tracks (non_fossil_share …); the value is a number,
     optionally with its unit ("10.5%", "10.5", "12 亿立方米"); without a unit it is taken in
     the unit of the indicator's target. Errors name the bad value; nothing is written."""
+    recorded = check_indicator_value(
+        indicator_names(ws),
+        indicator,
+        region_code=region_code,
+        year=year,
+        value=value,
+        unit=unit,
+        source=source,
+    )
+    ws.record_indicator(recorded)
+    return recorded
+
+
+def check_indicator_value(
+    known: Mapping[str, list[Target]],
+    indicator: str,
+    *,
+    region_code: str,
+    year: int | str,
+    value: str | float,
+    unit: str | None = None,
+    source: str = "",
+) -> IndicatorValue:
+    """The value record_indicator would store (`known` from indicator_names), checked."""
     from gis_carbon.model.units import parse_number
 
-    known = indicator_names(ws)
     targets = known.get(str(indicator).strip())
     if not targets:
         close = sorted(n for n in known if str(indicator).strip().lower() in n.lower())[:8]
@@ -306,9 +329,7 @@ def record_indicator(
                 final_unit,
             ) from None
         final_unit = target_unit
-    recorded = IndicatorValue(indicator, region_code, year_value, number, final_unit, source)
-    ws.record_indicator(recorded)
-    return recorded
+    return IndicatorValue(indicator, region_code, year_value, number, final_unit, source)
 
 
 # ---------------------------------------------------------------------------- chart
