@@ -29,6 +29,7 @@ from gis_carbon.errors import GisCarbonError
 from gis_carbon.geo.crs import from_wgs84, gk_crs, gk_zone_3deg
 from gis_carbon.model.commands import AddProject, DeleteProject, EditProject, MoveProject, UndoStack
 from gis_carbon.model.map_state import LayerState, lonlat_to_world
+from gis_carbon.model.plan_commands import AddTarget, DeleteTarget, EditPlan, EditTarget
 from gis_carbon.model.storage import WorkspaceStore
 from gis_carbon.qt.canvas import MapCanvas, Tool, overview_view
 from gis_carbon.qt.chart_process import chart_png
@@ -42,6 +43,7 @@ from gis_carbon.qt.panels import (
     SitingPanel,
     TargetsPanel,
 )
+from gis_carbon.qt.plan_editor import PlanEditor
 from gis_carbon.qt.project_form import ProjectForm
 from gis_carbon.qt.render import (
     ROLE_STYLES,
@@ -69,6 +71,9 @@ BASE_LAYERS = (
         "counties", "县级行政区", "boundary", "Counties", style={"stroke": "#a7a7a7", "width": 0.7}
     ),
 )
+# Commands that change plans or targets rather than projects: the views to refresh differ.
+PLAN_COMMANDS = (AddTarget, DeleteTarget, EditPlan, EditTarget)
+
 TOOLS = (
     (Tool.PAN, "Pan", "P"),
     (Tool.ZOOM_BOX, "Zoom box", "Z"),
@@ -123,6 +128,7 @@ class MainWindow(QMainWindow):
         self.undo_stack = UndoStack()
         self.store = ProjectCommandPathStore(ws.location)  # used on the edit worker only
         self.project_form: ProjectForm | None = None
+        self.plan_editor: PlanEditor | None = None
         self.progress: list[Any] = []
         self.region_names: dict[str, str] = {}
         self._project_counties: set[str] = set()  # counties with projects (region filter)
@@ -169,7 +175,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
 
-        # The plans, read once: the app never changes them, and reading them on the GUI thread
+        # The plans, read once and again only after a plan edit: reading them on the GUI thread
         # at every reload took up to 63 ms while workers held the GIL.
         plans = ws.plans()
         self.plans = {p.id: p for p in plans}
@@ -212,6 +218,7 @@ class MainWindow(QMainWindow):
             "delete": self._action(
                 "Delete selected", self.delete_selected, QKeySequence.StandardKey.Delete
             ),
+            "edit_plans": self._action("Plans and targets…", self.open_plan_editor, "Ctrl+P"),
             "zoom_full": self._action("Zoom to China", self.zoom_full, "Ctrl+0"),
             "zoom_plan": self._action("Zoom to plan region", self.zoom_to_plan, "Ctrl+9"),
             "zoom_selection": self._action("Zoom to selection", self.zoom_to_selection, "Ctrl+8"),
@@ -235,7 +242,7 @@ class MainWindow(QMainWindow):
         for key in ("new", "open", None, "import", "export", None, "quit"):
             file_menu.addSeparator() if key is None else file_menu.addAction(self.action_table[key])
         edit_menu = menu.addMenu(tr("&Edit"))
-        for key in ("undo", "redo", None, "delete"):
+        for key in ("undo", "redo", None, "delete", None, "edit_plans"):
             edit_menu.addSeparator() if key is None else edit_menu.addAction(self.action_table[key])
         view_menu = menu.addMenu(tr("&View"))
         for key in ("zoom_full", "zoom_plan", "zoom_selection"):
@@ -288,6 +295,7 @@ class MainWindow(QMainWindow):
         self.targets_panel.policy_changed.connect(lambda _p: self.evaluate())
         self.targets_panel.target_chosen.connect(self._target_chosen)
         self.targets_panel.indicator_entered.connect(self.record_indicator)
+        self.targets_panel.edit_plans.clicked.connect(self.open_plan_editor)
         self.layers_panel.visibility_changed.connect(self._layer_visibility)
         self.layers_panel.opacity_changed.connect(self._layer_opacity)
         self.layers_panel.order_changed.connect(self._layer_order)
@@ -986,16 +994,43 @@ class MainWindow(QMainWindow):
 
         def failed(exc: BaseException) -> None:
             self._update_undo_actions()
-            self.show_error(exc)
+            if self.plan_editor is not None and self.plan_editor.isVisible():
+                self.plan_editor.show_error(exc)  # shown where the user typed it
+            else:
+                self.show_error(exc)
 
         self._track(tr("Saving"), work, done, on_error=failed, runner=self.edit_runner)
+
+    def open_plan_editor(self) -> None:
+        """Plans and targets, edited in place; every change undoable with the map's edits."""
+        from gis_carbon.services.store import PlanCommandPathStore
+
+        if self.plan_editor is None:
+            self.plan_editor = PlanEditor(
+                self.run_command, PlanCommandPathStore(self.ws.location), self
+            )
+            # Ctrl+Z / Ctrl+Shift+Z work in the editor too: one undo stack for every edit
+            self.plan_editor.addActions([self.action_table["undo"], self.action_table["redo"]])
+        self.plan_editor.reload(self.ws.plans(), self.ws.targets(), self.plan_id)
+        self.plan_editor.show()
+        self.plan_editor.raise_()
+
+    def _reload_plans(self) -> None:
+        """After a plan or target changed: the plan list, the editor and the targets."""
+        self.plans = {p.id: p for p in self.ws.plans()}
+        self.targets_panel.set_plans(list(self.plans.values()), self.plan_id)
+        if self.plan_editor is not None and self.plan_editor.isVisible():
+            self.plan_editor.reload(list(self.plans.values()), self.ws.targets())
 
     def _after_edit(self, command: Any) -> None:
         def select_touched() -> None:
             ids = [i for i in command.project_ids if i in self.canvas.projects]
             self.canvas.set_selection(set(ids))
 
-        self.refresh_projects(then=select_touched)
+        if isinstance(command, PLAN_COMMANDS):
+            self._reload_plans()
+        else:
+            self.refresh_projects(then=select_touched)
         self.evaluate()
         text = command.text_zh if language() == "zh" else command.text_en
         self.statusBar().showMessage(text, 5000)

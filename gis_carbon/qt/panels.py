@@ -179,9 +179,12 @@ class TargetsPanel(QWidget):
         self.chart.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.chart.setMinimumHeight(150)
         self._chart_pixmap: QPixmap | None = None
+        self.edit_plans = QPushButton(tr("Edit plans…"))
+        self.edit_plans.setToolTip(tr("Plans and targets: add, revise, delete"))
         top = QHBoxLayout()
         top.addWidget(QLabel(tr("Plan")))
         top.addWidget(self.plan, 1)
+        top.addWidget(self.edit_plans)
         top2 = QHBoxLayout()
         top2.addWidget(QLabel(tr("Count")))
         top2.addWidget(self.policy, 1)

@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from gis_carbon.model.plan import Plan, Target
 from gis_carbon.model.project import Project
 from gis_carbon.model.storage import WorkspaceStore
+from gis_carbon.services import plans as plan_services
 from gis_carbon.services import projects as project_services
 from gis_carbon.services.workspace import open_workspace
 
@@ -74,3 +76,36 @@ class ProjectCommandPathStore:
 
     def replace(self, project: Project, expected_version: int) -> Project:
         return self._run("replace", project, expected_version)  # type: ignore[no-any-return]
+
+
+class PlanCommandPathStore:
+    """`gis_carbon.model.plan_commands.PlanStore` over the services, opening the workspace
+    for each operation (it runs on the edit worker, like ProjectCommandPathStore)."""
+
+    def __init__(self, location: Any, author: str | None = None) -> None:
+        self.location = location
+        self.author = author
+
+    def add_target(self, fields: Mapping[str, Any]) -> Target:
+        with open_workspace(self.location, create=False, seed=False) as ws:
+            return plan_services.add_target(ws, **dict(fields), author=self.author)
+
+    def edit_target(self, target_id: str, changes: Mapping[str, Any]) -> Target:
+        with open_workspace(self.location, create=False, seed=False) as ws:
+            return plan_services.edit_target(ws, target_id, changes, author=self.author)
+
+    def put_target(self, target: Target) -> Target:
+        with open_workspace(self.location, create=False, seed=False) as ws:
+            return ws.save_target(target, author=self.author)
+
+    def delete_target(self, target_id: str) -> Target:
+        with open_workspace(self.location, create=False, seed=False) as ws:
+            return plan_services.delete_target(ws, target_id, author=self.author)
+
+    def edit_plan(self, plan_id: str, changes: Mapping[str, Any]) -> Plan:
+        with open_workspace(self.location, create=False, seed=False) as ws:
+            return plan_services.edit_plan(ws, plan_id, changes, author=self.author)
+
+    def put_plan(self, plan: Plan) -> Plan:
+        with open_workspace(self.location, create=False, seed=False) as ws:
+            return ws.save_plan(plan, author=self.author)
