@@ -180,10 +180,13 @@ def cmd_locate(args: argparse.Namespace) -> int:
         return _locate_points(args)
     if args.lon is None or args.lat is None:
         raise CoordinateError("give LON LAT (e.g. 117.16111 39.15722) or --points FILE.csv")
+    from gis_carbon.cli.terminal import terminal_feedback
+    from gis_carbon.geo.coordinates import parse_coordinate
     from gis_carbon.geo.locate import default_index
-    from gis_carbon.io.coordinates import parse_coordinate
 
-    lon, lat = parse_coordinate(args.lon, "lon"), parse_coordinate(args.lat, "lat")
+    with terminal_feedback(args) as feedback:
+        lon = parse_coordinate(args.lon, "lon", feedback)
+        lat = parse_coordinate(args.lat, "lat", feedback)
     lon, lat = _to_wgs84(lon, lat, args.coords)
     index = default_index()
     code = index.locate_point(lon, lat)
@@ -235,11 +238,39 @@ _LON_HEADERS = ("lon", "lng", "longitude", "经度", "x")
 _LAT_HEADERS = ("lat", "latitude", "纬度", "y")
 
 
-def _locate_points(args: argparse.Namespace) -> int:
+# How often reading a --points file reports: a bar redrawn per row would cost more than the row.
+POINTS_PER_REPORT = 5000
+
+
+def _parse_points(
+    path: Path, body: list[list[str]], lon_i: int, lat_i: int, coords: str | None, feedback: Any
+) -> tuple[Any, Any]:
+    """The rows' coordinates as WGS 84 arrays (every bad row named at once); reading them is
+    the first half of the bar."""
     import numpy as np
 
+    from gis_carbon.geo.coordinates import parse_coordinate
+
+    lons, lats, problems = [], [], []
+    for n, row in enumerate(body, start=2):
+        if n % POINTS_PER_REPORT == 0:
+            feedback.progress_count(n // 2, len(body), "reading")
+        try:
+            lons.append(parse_coordinate(row[lon_i] if lon_i < len(row) else "", "lon", feedback))
+            lats.append(parse_coordinate(row[lat_i] if lat_i < len(row) else "", "lat", feedback))
+        except CoordinateError as exc:
+            problems.append(f"line {n}: {exc}")
+    if problems:
+        from gis_carbon.io.records import InputRowsError
+
+        raise InputRowsError(path, problems)
+    return _to_wgs84(np.asarray(lons, float), np.asarray(lats, float), coords)
+
+
+def _locate_points(args: argparse.Namespace) -> int:
+
+    from gis_carbon.cli.terminal import terminal_feedback
     from gis_carbon.geo.locate import default_index
-    from gis_carbon.io.coordinates import parse_coordinate
     from gis_carbon.io.encoding import decode_strict, detect_encoding
 
     path = Path(args.points)
@@ -260,19 +291,11 @@ def _locate_points(args: argparse.Namespace) -> int:
             f"{path.name}: needs columns lon and lat (or 经度, 纬度); found {', '.join(header)}"
         ) from None
     body = [r for r in rows[1:] if any(c.strip() for c in r)]
-    lons, lats, problems = [], [], []
-    for n, row in enumerate(body, start=2):
-        try:
-            lons.append(parse_coordinate(row[lon_i] if lon_i < len(row) else "", "lon"))
-            lats.append(parse_coordinate(row[lat_i] if lat_i < len(row) else "", "lat"))
-        except CoordinateError as exc:
-            problems.append(f"line {n}: {exc}")
-    if problems:
-        from gis_carbon.io.records import InputRowsError
-
-        raise InputRowsError(path, problems)
-    lon_arr, lat_arr = _to_wgs84(np.asarray(lons, float), np.asarray(lats, float), args.coords)
-    codes: Any = default_index().locate_points(lon_arr, lat_arr) if body else []
+    with terminal_feedback(args, unit="points") as feedback:
+        lon_arr, lat_arr = _parse_points(path, body, lon_i, lat_i, args.coords, feedback)
+        feedback.progress_count(len(body) // 2, len(body), "locating")
+        codes: Any = default_index().locate_points(lon_arr, lat_arr) if body else []
+        feedback.progress_count(len(body), len(body), "locating")
     chains: dict[str, dict[str, Any]] = {}
     extra = ["province", "province_name", "city", "city_name", "county", "county_name"]
     # The township columns only when the workspace has township layers: without them the
@@ -371,13 +394,10 @@ def _parse_map(items: list[str]) -> dict[str, str]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from gis_carbon.cli.terminal import terminal_feedback
     from gis_carbon.services.imports import import_file
 
-    def progress(fraction: float, message: str) -> None:
-        if not args.json and sys.stderr.isatty():
-            print(f"\r{fraction:4.0%} {message[:70]:<70}", end="", file=sys.stderr)
-
-    with open_from_args(args) as ws:
+    with open_from_args(args) as ws, terminal_feedback(args) as feedback:
         result = import_file(
             ws,
             args.path,
@@ -390,10 +410,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             distance_m=args.distance_m,
             plan_id=args.plan,
             dry_run=args.dry_run,
-            progress=progress,
+            feedback=feedback,
         )
-    if sys.stderr.isatty() and not args.json:
-        print(file=sys.stderr)
     if args.json:
         print_json(result.to_json())
         return 0

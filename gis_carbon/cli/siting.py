@@ -124,10 +124,13 @@ def cmd_check_site(args: argparse.Namespace) -> int:
 
 
 def cmd_suitability(args: argparse.Namespace) -> int:
+    from gis_carbon.cli.terminal import terminal_feedback
     from gis_carbon.services.siting import suitability
 
-    with open_from_args(args) as ws:
-        result = suitability(ws, args.region, args.type, args.out, resolution_m=args.resolution)
+    with open_from_args(args) as ws, terminal_feedback(args, unit="steps") as feedback:
+        result = suitability(
+            ws, args.region, args.type, args.out, resolution_m=args.resolution, feedback=feedback
+        )
     if args.json:
         print_json(result.to_json())
         return 0

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 
-from gis_carbon.errors import GisCarbonError
+from gis_carbon.errors import Cancelled, GisCarbonError
+from gis_carbon.feedback import Feedback
 from gis_carbon.geo.crs import from_wgs84, gk_crs, gk_zone_3deg
 from gis_carbon.model.commands import AddProject, DeleteProject, EditProject, MoveProject, UndoStack
 from gis_carbon.model.map_state import LayerState, lonlat_to_world
@@ -344,8 +345,8 @@ class MainWindow(QMainWindow):
         runner: TaskRunner | None = None,
         workspace: bool = False,
     ) -> Any:
-        """Run `fn(progress, cancel)` on a worker — `fn(progress, cancel, ws)` on a connection
-        of its own with `workspace=True`; user tasks show a progress bar and Cancel."""
+        """Run `fn(feedback)` on a worker — `fn(feedback, ws)` on a connection of its own
+        with `workspace=True`; user tasks show a progress bar, Cancel and their notes."""
 
         def done(result: Any) -> None:
             self._hide_task(task)
@@ -353,7 +354,7 @@ class MainWindow(QMainWindow):
 
         def failed(exc: BaseException) -> None:
             self._hide_task(task)
-            if _is_cancellation(exc):
+            if isinstance(exc, Cancelled):
                 self.statusBar().showMessage(
                     f"{label}: {tr('cancelled; nothing was written')}", 10000
                 )
@@ -374,6 +375,7 @@ class MainWindow(QMainWindow):
             on_done=done,
             on_error=failed,
             on_progress=progress,
+            on_info=lambda note: self.statusBar().showMessage(f"{label}: {note}", 10000),
         )
         if user:
             self._user_task = task
@@ -426,8 +428,8 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- boundaries & layers
     def _start_boundary_load(self) -> None:
-        def load(progress: Any, cancel: threading.Event) -> dict[str, Any]:
-            progress(0.1, "")
+        def load(feedback: Feedback) -> dict[str, Any]:
+            feedback.progress(0.1)
             counties = _load_boundaries("county")
             provinces = _load_boundaries("province")
             return {
@@ -443,7 +445,7 @@ class MainWindow(QMainWindow):
             runner=self.file_runner,
         )
 
-        def warm_index(progress: Any, cancel: threading.Event) -> None:
+        def warm_index(feedback: Feedback) -> None:
             # The county index that places every new project: built once (~1 s), on a worker
             # rather than on the first edit. And the modules the GUI thread imports when the
             # user first imports or exports: importing them there took 50–200 ms.
@@ -526,7 +528,7 @@ class MainWindow(QMainWindow):
         """User layers from the workspace (listed and loaded on workers) plus the base ones."""
         self._track(
             tr("Loading layer"),
-            lambda _progress, _cancel, ws: ws.layers(),
+            lambda _feedback, ws: ws.layers(),
             self._show_layers,
             workspace=True,
         )
@@ -551,7 +553,7 @@ class MainWindow(QMainWindow):
         self.layers_panel.set_layers(self.canvas.state.layers)
 
     def _load_user_layer(self, record: Any, layer_id: str, style: dict[str, Any]) -> None:
-        def load(progress: Any, cancel: threading.Event, ws: Workspace) -> Any:
+        def load(feedback: Feedback, ws: Workspace) -> Any:
             if record.kind == "raster":
                 return _read_raster(record, ws.path)
             return VectorLayerData.from_features(ws.layer_features(record.id), style)
@@ -594,7 +596,7 @@ class MainWindow(QMainWindow):
             return
         record_id = layer_id.removeprefix(USER_LAYER_PREFIX)
 
-        def work(progress: Any, cancel: threading.Event, ws: Workspace) -> Any:
+        def work(feedback: Feedback, ws: Workspace) -> Any:
             from gis_carbon.services.layers import remove_layer
 
             return remove_layer(ws, record_id)
@@ -725,7 +727,7 @@ class MainWindow(QMainWindow):
         self._projects_generation += 1
         generation = self._projects_generation
 
-        def load(progress: Any, cancel: threading.Event, ws: Workspace) -> Any:
+        def load(feedback: Feedback, ws: Workspace) -> Any:
             if generation != self._projects_generation:
                 return None  # a newer reload is queued behind this one
             projects = ws.projects()
@@ -815,12 +817,10 @@ class MainWindow(QMainWindow):
         generation, plan_id, policy = (self._evaluation_generation, self.plan_id, self.policy())
         lang = language()
 
-        def work(
-            progress: Any, cancel: threading.Event, ws: Workspace
-        ) -> tuple[int, list[Any] | None, Any]:
+        def work(feedback: Feedback, ws: Workspace) -> tuple[int, list[Any] | None, Any]:
             if generation != self._evaluation_generation:
                 return generation, None, None  # superseded while queued: skip the work
-            results = progress_service.evaluate_plan(ws, plan_id, policy=policy)
+            results = progress_service.evaluate_plan(ws, plan_id, policy=policy, feedback=feedback)
             # matplotlib in a child process: its FreeType text layout held the GIL here for
             # 100+ ms at a time, and the GUI thread waited (see chart_process).
             png = chart_png(ws.path, plan_id, lang)
@@ -862,7 +862,7 @@ class MainWindow(QMainWindow):
         self._siting_generation += 1
         generation = self._siting_generation
 
-        def work(progress: Any, cancel: threading.Event, ws: Workspace) -> Any:
+        def work(feedback: Feedback, ws: Workspace) -> Any:
             if generation != self._siting_generation and not then_open_form:
                 return _STALE  # the drawing moved on while this check was queued
             if not ws.layers():
@@ -937,7 +937,7 @@ class MainWindow(QMainWindow):
     def _run_on_stack(self, operation: str, command: Any = None) -> None:
         stack = self.undo_stack
 
-        def work(progress: Any, cancel: threading.Event) -> Any:
+        def work(feedback: Feedback) -> Any:
             # On the edit worker (one thread, so edits apply in the order made); the
             # commands' store opens its own connection for each write.
             if operation == "push":
@@ -1040,10 +1040,8 @@ class MainWindow(QMainWindow):
 
         # In a child process (services.background): the import's per-row Python would
         # otherwise hold the GIL the GUI thread needs. This worker thread only waits.
-        def work(progress: Any, cancel: threading.Event) -> Any:
-            return background.run_import(
-                workspace, path, progress=progress, cancel=cancel, **options
-            )
+        def work(feedback: Feedback) -> Any:
+            return background.run_import(workspace, path, feedback=feedback, **options)
 
         def done(result: Any) -> None:
             self.statusBar().showMessage(
@@ -1074,10 +1072,8 @@ class MainWindow(QMainWindow):
         workspace = self.ws.path
 
         # In a child process, like imports (its charts use the child's own pyplot).
-        def work(progress: Any, cancel: threading.Event) -> Any:
-            return background.run_export(
-                workspace, fmt, path, plan=plan, progress=progress, cancel=cancel
-            )
+        def work(feedback: Feedback) -> Any:
+            return background.run_export(workspace, fmt, path, plan=plan, feedback=feedback)
 
         self._track(
             tr("Exporting"),
@@ -1101,10 +1097,6 @@ def _freeze_heap() -> None:
 
 
 _STALE = object()  # a live siting check skipped because a newer one is queued
-
-
-def _is_cancellation(exc: BaseException) -> bool:
-    return type(exc).__name__ in ("ImportCancelled", "ExportCancelled")
 
 
 def _read_raster(record: Any, workspace_path: Path, max_pixels: int = 2048) -> RasterLayerData:

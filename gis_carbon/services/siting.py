@@ -30,6 +30,7 @@ from gis_carbon.analysis.siting import (
     VectorInput,
 )
 from gis_carbon.errors import NotFoundError, ValidationError
+from gis_carbon.feedback import NO_FEEDBACK, Feedback
 
 if TYPE_CHECKING:
     from gis_carbon.analysis.suitability import SuitabilityResult
@@ -186,6 +187,7 @@ def suitability(
     out: str | Path,
     *,
     resolution_m: float = 100.0,
+    feedback: Feedback = NO_FEEDBACK,
 ) -> SuitabilityResult:
     """Eligible area for a project type over a region (code or Chinese name)."""
     from gis_carbon.analysis.suitability import suitability as run
@@ -209,4 +211,6 @@ def suitability(
     rules = context.rules(code_type)
     vectors = [p.layer for p in context.vectors]
     rasters = [r.layer for r in context.rasters]
-    return run(code, geometry, rules, vectors, rasters, out, resolution_m=resolution_m)
+    return run(
+        code, geometry, rules, vectors, rasters, out, resolution_m=resolution_m, feedback=feedback
+    )

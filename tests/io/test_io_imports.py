@@ -3,7 +3,6 @@ leaves the workspace byte-identical."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from io_testfiles import (
 )
 
 from gis_carbon.errors import InputFileError
+from gis_carbon.feedback import RecordingFeedback
 from gis_carbon.io import InputRowsError
 from gis_carbon.services.imports import ImportCancelled, import_file
 from project_db import Workspace
@@ -236,19 +236,19 @@ def test_raster_is_copied_beside_the_workspace(seeded_path: Path, tmp_path: Path
 
 def test_cancel_before_the_write_leaves_nothing(seeded_path: Path, tmp_path: Path) -> None:
     ledger = write_ledger(tmp_path / "台账.xlsx")
-    event = threading.Event()
-    seen: list[str] = []
 
-    def progress(fraction: float, message: str) -> None:
-        seen.append(message)
-        if fraction >= 0.8:
-            event.set()
+    class CancelBeforeTheWrite(RecordingFeedback):
+        def progress(self, fraction: float, message: str = "") -> None:
+            super().progress(fraction, message)
+            if fraction >= 0.8:
+                self.cancel()
 
+    seen = CancelBeforeTheWrite()
     before = sha256(seeded_path)
     with Workspace(seeded_path) as ws, pytest.raises(ImportCancelled):
-        import_file(ws, ledger, progress=progress, cancel=event)
+        import_file(ws, ledger, feedback=seen)
     assert sha256(seeded_path) == before
-    assert seen[0].startswith("reading")
+    assert seen.messages[0].startswith("reading")
 
 
 def test_duplicate_layer_name_refused(seeded_path: Path, tmp_path: Path) -> None:
