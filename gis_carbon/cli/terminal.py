@@ -11,6 +11,7 @@ of this is written, so scripts read clean output.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,9 @@ from gis_carbon.feedback import Feedback
 # Fractions are shown as percent; counts in the command's own unit (rows, targets…).
 PERCENT = 100
 DESCRIPTION_WIDTH = 32
+# A terminal that reports no size (a fresh pseudo-terminal, `docker run -t`): tqdm would
+# draw nothing at all in 0 rows and 0 columns; this size instead.
+FALLBACK_SIZE = (80, 24)
 
 
 class TerminalFeedback(Feedback):
@@ -33,8 +37,15 @@ class TerminalFeedback(Feedback):
         if self.bar is None:
             from tqdm import tqdm
 
+            sized = all(_terminal_size())
             self.bar = tqdm(
-                total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True
+                total=total,
+                unit=unit,
+                file=sys.stderr,
+                leave=False,
+                dynamic_ncols=sized,
+                ncols=None if sized else FALLBACK_SIZE[0],
+                nrows=None if sized else FALLBACK_SIZE[1],
             )
         elif self.bar.total != total or self.bar.unit != unit:
             self.bar.unit = unit
@@ -65,6 +76,13 @@ class TerminalFeedback(Feedback):
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+def _terminal_size() -> tuple[int, int]:
+    try:
+        return tuple(os.get_terminal_size(sys.stderr.fileno()))  # type: ignore[return-value]
+    except (OSError, ValueError):
+        return (0, 0)
 
 
 @contextmanager

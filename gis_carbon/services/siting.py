@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from project_db import Workspace
 
 __all__ = [
+    "check_plan_sites",
     "check_site",
     "rule_table",
     "set_rule_overrides",
@@ -178,6 +179,23 @@ def check_site(
         geometry = project.geometry
         type_code = type_code or project.type
     return siting_context(ws).check(geometry, _type_code(type_code))
+
+
+def check_plan_sites(
+    ws: Workspace, plan: str, feedback: Feedback = NO_FEEDBACK
+) -> list[tuple[Any, SiteReport]]:
+    """Every project of a plan's region checked against its own type's rules, from one
+    prepared context: [(project, report)] in id order. ``feedback`` counts the projects and
+    may cancel between them."""
+    projects = ws.projects(region_code=ws.plan(plan).region_code)
+    context = siting_context(ws)
+    checked = []
+    for n, project in enumerate(projects):
+        feedback.check_cancelled()
+        feedback.progress_count(n, len(projects), project.name)
+        checked.append((project, context.check(project.geometry, project.type)))
+    feedback.progress_count(len(projects), len(projects), "")
+    return checked
 
 
 def suitability(
