@@ -49,5 +49,10 @@ class ExportError(GisCarbonError):
     """An export that could not be written; nothing half-written is left behind."""
 
 
+class Cancelled(GisCarbonError):
+    """The user cancelled a long task (import, export, evaluation…); nothing was written.
+    Every task's own cancellation error subclasses it, so callers catch this one class."""
+
+
 class GisCarbonWarning(UserWarning):
     """Root of the warnings gis-carbon issues (approximate datum, lossy export...)."""

@@ -30,6 +30,7 @@ from gis_carbon.analysis.siting import (
 )
 from gis_carbon.analysis.zonal import horn_slope
 from gis_carbon.errors import ExportError, ValidationError
+from gis_carbon.feedback import NO_FEEDBACK, Feedback
 
 __all__ = ["MAX_CELLS", "SuitabilityResult", "output_paths", "suitability"]
 
@@ -89,7 +90,10 @@ def suitability(
     out: str | Path,
     *,
     resolution_m: float = 100.0,
+    feedback: Feedback = NO_FEEDBACK,
 ) -> SuitabilityResult:
+    """``feedback`` hears of each layer and criterion burnt in, and may cancel between them
+    (before anything is written)."""
     import rasterio
     from rasterio.features import rasterize
     from rasterio.transform import from_origin
@@ -124,6 +128,15 @@ def suitability(
     excluded = np.zeros(shape, dtype=bool)
     by_rule: dict[str, float] = {}
     notes: list[str] = []
+    # one step per vector layer and raster criterion, then the capacity area and the writing
+    steps = len(vectors) + len(rules.raster) + 2
+    done = 0
+
+    def step(message: str) -> None:
+        nonlocal done
+        feedback.check_cancelled()
+        feedback.progress_count(done, steps, message)
+        done += 1
 
     def burn(name: str, geoms: Sequence[BaseGeometry]) -> None:
         geoms = [g for g in geoms if g is not None and not g.is_empty]
@@ -139,6 +152,7 @@ def suitability(
         excluded[mask] = True
 
     for layer in vectors:
+        step(f"layer {layer.id}")
         if layer.constraint == "exclusion" and layer.category not in rules.exempt_categories:
             geoms = reproject(np.asarray(list(layer.geometries), dtype=object), "EPSG:4326", crs)
             burn(f"exclusion:{layer.id}", list(geoms))
@@ -158,6 +172,7 @@ def suitability(
             burn(f"setback:{layer.id}", list(zone))
 
     for criterion, threshold in rules.raster.items():
+        step(f"criterion {criterion}")
         source = next((r for r in rasters if r.criterion == criterion), None)
         derive = source is None and criterion == "slope"
         if derive:
@@ -188,6 +203,7 @@ def suitability(
     grid[eligible] = ELIGIBLE
     eligible_km2 = float(eligible.sum()) * cell_km2
 
+    step("capacity area")
     capacity_basis, capacity_km2 = "eligible", eligible_km2
     if rules.capacity_area == "water":
         water = [
@@ -209,6 +225,7 @@ def suitability(
     density = rules.power_density_mw_per_km2
     potential = capacity_km2 * density if density > 0 else None
 
+    step(f"writing {tif_path.name}")
     try:
         tif_path.parent.mkdir(parents=True, exist_ok=True)
         with rasterio.open(
@@ -235,6 +252,7 @@ def suitability(
         raise ExportError(
             f"cannot write the suitability output {tif_path} / {gpkg_path}: {exc}"
         ) from exc
+    feedback.progress_count(steps, steps, "done")
 
     return SuitabilityResult(
         type_code=rules.type_code,

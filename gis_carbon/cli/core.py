@@ -69,8 +69,8 @@ def _project_fields(cmd: argparse.ArgumentParser, *, required: bool) -> None:
     )
     cmd.add_argument("--year", help="commissioning year")
     cmd.add_argument("--start-year", help="construction start year")
-    cmd.add_argument("--lon", help="WGS 84 longitude")
-    cmd.add_argument("--lat", help="WGS 84 latitude")
+    cmd.add_argument("--lon", help="WGS 84 longitude: 116.93 or 116°55′48″E")
+    cmd.add_argument("--lat", help="WGS 84 latitude: 38.94 or 38°56′24″N")
     cmd.add_argument("--wkt", help="geometry as WKT in WGS 84 (lines and polygons)")
     cmd.add_argument("--owner", help="owner / developer")
     cmd.add_argument("--notes", help="free notes")
@@ -145,11 +145,12 @@ def _input_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_add(args: argparse.Namespace) -> None:
+    from gis_carbon.cli.terminal import terminal_feedback
     from gis_carbon.services import ProjectInput, add_project
 
     values = {k: v for k, v in _input_from_args(args).items() if v is not None}
-    with open_from_args(args) as ws:
-        project = add_project(ws, ProjectInput(**values))
+    with open_from_args(args) as ws, terminal_feedback(args) as feedback:
+        project = add_project(ws, ProjectInput(**values), feedback=feedback)
         if args.json:
             print_json(project_to_json(project))
         else:
@@ -157,11 +158,16 @@ def cmd_add(args: argparse.Namespace) -> None:
 
 
 def cmd_edit(args: argparse.Namespace) -> None:
+    from gis_carbon.cli.terminal import terminal_feedback
     from gis_carbon.services import edit_project
 
-    with open_from_args(args) as ws:
+    with open_from_args(args) as ws, terminal_feedback(args) as feedback:
         project = edit_project(
-            ws, args.id, _input_from_args(args), expected_version=args.expect_version
+            ws,
+            args.id,
+            _input_from_args(args),
+            expected_version=args.expect_version,
+            feedback=feedback,
         )
         if args.json:
             print_json(project_to_json(project))

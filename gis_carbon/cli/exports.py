@@ -65,9 +65,10 @@ def _print_result(result: Any, as_json: bool) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
+    from gis_carbon.cli.terminal import terminal_feedback
     from gis_carbon.services.exports import export
 
-    with open_from_args(args) as ws:
+    with open_from_args(args) as ws, terminal_feedback(args, unit="steps") as feedback:
         result = export(
             ws,
             args.format,
@@ -77,13 +78,15 @@ def cmd_export(args: argparse.Namespace) -> None:
             encoding=args.encoding,
             coords=args.coords,
             as_zip=args.zip,
+            feedback=feedback,
         )
     _print_result(result, args.json)
 
 
 def cmd_report(args: argparse.Namespace) -> None:
+    from gis_carbon.cli.terminal import terminal_feedback
     from gis_carbon.services.exports import export_report
 
-    with open_from_args(args) as ws:
-        result = export_report(ws, args.plan, args.out)
+    with open_from_args(args) as ws, terminal_feedback(args, unit="steps") as feedback:
+        result = export_report(ws, args.plan, args.out, feedback=feedback)
     _print_result(result, args.json)

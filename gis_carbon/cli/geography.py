@@ -151,7 +151,12 @@ def cmd_locate(args: argparse.Namespace) -> int:
         return _locate_points(args)
     if args.lon is None or args.lat is None:
         raise CoordinateError("give LON LAT (e.g. 117.16111 39.15722) or --points FILE.csv")
-    result = locate.locate_point(args.lon, args.lat, coords=args.coords, workspace=args.workspace)
+    from gis_carbon.cli.terminal import terminal_feedback
+
+    with terminal_feedback(args) as feedback:
+        result = locate.locate_point(
+            args.lon, args.lat, coords=args.coords, workspace=args.workspace, feedback=feedback
+        )
     if args.json:
         print_json(result)
         return 0
@@ -169,9 +174,13 @@ def cmd_locate(args: argparse.Namespace) -> int:
 
 
 def _locate_points(args: argparse.Namespace) -> int:
+    from gis_carbon.cli.terminal import terminal_feedback
     from gis_carbon.services import locate
 
-    table = locate.locate_points_file(args.points, coords=args.coords, workspace=args.workspace)
+    with terminal_feedback(args, unit="points") as feedback:
+        table = locate.locate_points_file(
+            args.points, coords=args.coords, workspace=args.workspace, feedback=feedback
+        )
     if args.json:
         print_json([dict(zip([*table.header, *table.extra], r, strict=True)) for r in table.rows])
         return 0
@@ -247,13 +256,10 @@ def _parse_map(items: list[str]) -> dict[str, str]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from gis_carbon.cli.terminal import terminal_feedback
     from gis_carbon.services.imports import import_file
 
-    def progress(fraction: float, message: str) -> None:
-        if not args.json and sys.stderr.isatty():
-            print(f"\r{fraction:4.0%} {message[:70]:<70}", end="", file=sys.stderr)
-
-    with open_from_args(args) as ws:
+    with open_from_args(args) as ws, terminal_feedback(args) as feedback:
         result = import_file(
             ws,
             args.path,
@@ -266,10 +272,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             distance_m=args.distance_m,
             plan_id=args.plan,
             dry_run=args.dry_run,
-            progress=progress,
+            feedback=feedback,
         )
-    if sys.stderr.isatty() and not args.json:
-        print(file=sys.stderr)
     if args.json:
         print_json(result.to_json())
         return 0

@@ -114,20 +114,27 @@ def _percent(value: float | None) -> str:
 
 
 def _policy_results(
-    ws: WorkspaceStore, plans: list[Plan], chosen: str, as_of: int | None
+    ws: WorkspaceStore, plans: list[Plan], args: argparse.Namespace
 ) -> dict[str, dict[str, list[Any]]]:
     """Operating, pipeline and the chosen policy's results from one evaluation context."""
+    from gis_carbon.cli.terminal import terminal_feedback
     from gis_carbon.services.progress import evaluate_plans_by_policy
 
-    return evaluate_plans_by_policy(
-        ws, plans, ("operating", "pipeline", chosen), year=as_of, detail=True
-    )
+    with terminal_feedback(args, unit="targets") as feedback:
+        return evaluate_plans_by_policy(
+            ws,
+            plans,
+            ("operating", "pipeline", args.count),
+            year=args.as_of,
+            detail=True,
+            feedback=feedback,
+        )
 
 
 def cmd_status(args: argparse.Namespace) -> None:
     with open_from_args(args) as ws:
         plans = [ws.plan(args.plan)] if args.plan else ws.plans()
-        results = _policy_results(ws, plans, args.count, args.as_of)
+        results = _policy_results(ws, plans, args)
         chosen = results[args.count]
         out: list[dict[str, Any]] = []
         for plan in plans:

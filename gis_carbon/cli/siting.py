@@ -20,6 +20,11 @@ def register(subparsers: Any) -> None:
     group = cmd.add_mutually_exclusive_group(required=True)
     group.add_argument("--wkt", help="site geometry as WKT in WGS 84 lon/lat")
     group.add_argument("--project", type=int, metavar="ID", help="a stored project's id")
+    group.add_argument(
+        "--plan",
+        help="every project of a plan's region (id or region name, e.g. 静海区), each against "
+        "its own type's rules: one line per project",
+    )
     cmd.add_argument("--type", help="project type (code or 中文); default: the project's type")
     cmd.add_argument("--json", action="store_true", help="print JSON")
 
@@ -57,6 +62,12 @@ def cmd_check_site(args: argparse.Namespace) -> int:
 
     from gis_carbon.services.siting import check_site
 
+    if args.plan is not None:
+        if args.type is not None:
+            raise ValidationError(
+                "--plan checks each project as its own type; drop --type", "type", args.type
+            )
+        return _check_plan_sites(args)
     site: Any
     if args.wkt is not None:
         try:
@@ -123,11 +134,40 @@ def cmd_check_site(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_plan_sites(args: argparse.Namespace) -> int:
+    from gis_carbon.cli.terminal import terminal_feedback
+    from gis_carbon.services.siting import check_plan_sites
+
+    with open_from_args(args) as ws, terminal_feedback(args, unit="sites") as feedback:
+        checked = check_plan_sites(ws, args.plan, feedback)
+    if args.json:
+        print_json([{"project_id": p.id, "name": p.name, **r.to_json()} for p, r in checked])
+        return 0
+    rows = []
+    for project, report in checked:
+        data = report.to_json()
+        rows.append(
+            (
+                project.id,
+                project.name,
+                report.type_code or "",
+                _fmt(data["footprint_mu"]),
+                "; ".join(f"{v.kind} {v.layer_title}" for v in report.violations) or "ok",
+                _fmt(report.capacity_mw),
+            )
+        )
+    print_table(rows, ["id", "name", "type", "亩", "violations", "capacity hint MW"])
+    return 0
+
+
 def cmd_suitability(args: argparse.Namespace) -> int:
+    from gis_carbon.cli.terminal import terminal_feedback
     from gis_carbon.services.siting import suitability
 
-    with open_from_args(args) as ws:
-        result = suitability(ws, args.region, args.type, args.out, resolution_m=args.resolution)
+    with open_from_args(args) as ws, terminal_feedback(args, unit="steps") as feedback:
+        result = suitability(
+            ws, args.region, args.type, args.out, resolution_m=args.resolution, feedback=feedback
+        )
     if args.json:
         print_json(result.to_json())
         return 0

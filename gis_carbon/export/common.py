@@ -9,12 +9,13 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gis_carbon.errors import ExportError
+from gis_carbon.errors import Cancelled, ExportError
+from gis_carbon.feedback import NO_FEEDBACK, Feedback
 from gis_carbon.model.plan import Plan, Target
 from gis_carbon.model.project import Project, project_to_json
 from gis_carbon.model.types import STATUS_INFO
@@ -22,15 +23,12 @@ from gis_carbon.model.types import STATUS_INFO
 if TYPE_CHECKING:
     import geopandas
 
-ProgressCallback = Callable[[int, int], None]
-CancelCheck = Callable[[], bool]
-
 WGS84 = "wgs84"
 GCJ02 = "gcj02"
 COORD_SYSTEMS = (WGS84, GCJ02)
 
 
-class ExportCancelled(ExportError):
+class ExportCancelled(ExportError, Cancelled):
     """The user cancelled an export; nothing was written."""
 
 
@@ -57,18 +55,15 @@ class Steps:
     """Progress reporting and cancel checks between the steps of one export."""
 
     total: int
-    progress: ProgressCallback | None = None
-    cancel: CancelCheck | None = None
+    feedback: Feedback = NO_FEEDBACK
     done: int = 0
 
     def check(self) -> None:
-        if self.cancel is not None and self.cancel():
-            raise ExportCancelled("export cancelled; no file was written")
+        self.feedback.check_cancelled(ExportCancelled, "export cancelled; no file was written")
 
     def advance(self, steps: int = 1) -> None:
         self.done = min(self.total, self.done + steps)
-        if self.progress is not None:
-            self.progress(self.done, self.total)
+        self.feedback.progress_count(self.done, self.total, "exporting")
         self.check()
 
 

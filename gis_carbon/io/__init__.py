@@ -5,8 +5,8 @@ geometry) and return located records plus every problem found; they never write 
 workspace. :mod:`gis_carbon.services.imports` turns them into layers or projects.
 """
 
+from gis_carbon.geo.coordinates import parse_coordinate
 from gis_carbon.io.archives import ArchiveLimits, extract_archive, inspect_archive
-from gis_carbon.io.coordinates import parse_coordinate
 from gis_carbon.io.records import InputRowsError, ReadResult, Record
 from gis_carbon.io.vector import ARCHIVE_SUFFIXES, VECTOR_SUFFIXES, read_vector
 

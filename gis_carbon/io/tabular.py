@@ -283,7 +283,8 @@ def table_records(
     import shapely
 
     from gis_carbon.errors import CoordinateError
-    from gis_carbon.io.coordinates import parse_coordinate
+    from gis_carbon.feedback import RecordingFeedback
+    from gis_carbon.geo.coordinates import parse_coordinate
     from gis_carbon.io.crs_detect import check_degrees_plausible, resolve_crs
     from gis_carbon.io.geometry import check_and_convert
 
@@ -311,13 +312,21 @@ def table_records(
     xcol, ycol = (mapping["lon"], mapping["lat"]) if geographic else (mapping["x"], mapping["y"])
     points: list[Any] = [None] * len(records)
     located: list[int] = []
+    carried = RecordingFeedback()  # the parser's notes: 60″ carried into the minute
+    carried_rows: list[str] = []
     for i, (_row_number, values) in enumerate(table.rows):
         x_raw, y_raw = values.get(xcol), values.get(ycol)
         if x_raw is None and y_raw is None:
             continue  # no location: not invented here
         try:
             if geographic:
-                x, y = parse_coordinate(x_raw, "lon"), parse_coordinate(y_raw, "lat")
+                before = len(carried.notes)
+                x, y = (
+                    parse_coordinate(x_raw, "lon", carried),
+                    parse_coordinate(y_raw, "lat", carried),
+                )
+                if len(carried.notes) > before:
+                    carried_rows.append(labels[i])
             else:
                 x, y = _number(x_raw, xcol), _number(y_raw, ycol)
         except CoordinateError as exc:
@@ -325,6 +334,11 @@ def table_records(
             continue
         points[i] = shapely.Point(x, y)
         located.append(i)
+    if carried_rows:
+        shown = ", ".join(carried_rows[:10]) + ("…" if len(carried_rows) > 10 else "")
+        notes.append(
+            f"{len(carried.notes)} DMS seconds written as 60″ carried into the minute ({shown})"
+        )
     sample = float(points[located[0]].x) if located else None
     choice = resolve_crs(
         what=name,

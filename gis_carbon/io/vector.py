@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from gis_carbon.errors import InputFileError
+from gis_carbon.feedback import NO_FEEDBACK, Feedback
 from gis_carbon.io.archives import DEFAULT_LIMITS, ArchiveLimits, extract_archive, remove_tree
 from gis_carbon.io.crs_detect import CrsChoice, check_degrees_plausible, resolve_crs
 from gis_carbon.io.encoding import REPLACEMENT_CHARACTER, check_no_replacement, shapefile_encoding
@@ -70,7 +70,7 @@ def read_vector(
     coords: str | None = None,
     encoding: str | None = None,
     limits: ArchiveLimits = DEFAULT_LIMITS,
-    progress: Callable[[str], None] | None = None,
+    feedback: Feedback = NO_FEEDBACK,
 ) -> ReadResult:
     """Read every feature, check it, convert it to WGS 84; problems are collected, not raised."""
     path = Path(path)
@@ -88,7 +88,7 @@ def read_vector(
                 coords=coords,
                 encoding=encoding,
                 shown_as=f"{path.name}/{dataset.relative_to(folder).as_posix()}",
-                progress=progress,
+                feedback=feedback,
             )
         finally:
             remove_tree(folder)
@@ -97,7 +97,7 @@ def read_vector(
     if suffix not in VECTOR_SUFFIXES:
         raise InputFileError(f"{path.name}: unknown vector format {suffix!r}")
     return _read_dataset(
-        path, crs=crs, coords=coords, encoding=encoding, shown_as=path.name, progress=progress
+        path, crs=crs, coords=coords, encoding=encoding, shown_as=path.name, feedback=feedback
     )
 
 
@@ -108,7 +108,7 @@ def _read_dataset(
     coords: str | None,
     encoding: str | None,
     shown_as: str,
-    progress: Callable[[str], None] | None,
+    feedback: Feedback,
 ) -> ReadResult:
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
@@ -140,9 +140,8 @@ def _read_dataset(
             notes.append(f"{shown_as} has {len(layers)} layers; imported {layers[0]!r}")
         info = pyogrio.read_info(path, layer=chosen[0], **read_kwargs)  # KML folders share a CRS
         frames = []
-        for name in chosen:
-            if progress:
-                progress(f"reading {shown_as} {name}")
+        for n, name in enumerate(chosen):
+            feedback.progress(0.8 * n / len(chosen), f"reading {shown_as} {name}")
             frames.append(pyogrio.read_dataframe(path, layer=name, **read_kwargs))
     except (DataSourceError, DataLayerError, FieldError, GeometryError, OSError) as exc:
         raise InputFileError(f"{shown_as}: cannot be read as {fmt}: {exc}") from None
@@ -180,8 +179,7 @@ def _read_dataset(
     )
     if sample is not None:
         check_degrees_plausible([sample], choice, shown_as)
-    if progress:
-        progress(f"checking {len(geometries)} geometries")
+    feedback.progress(0.8, f"checking {len(geometries)} geometries")
     converted, geometry_problems, repaired = check_and_convert(geometries, labels, choice.crs)
     problems.extend(geometry_problems)
     for record, geometry in zip(records, converted, strict=True):

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 
-from gis_carbon.errors import GisCarbonError
+from gis_carbon.errors import Cancelled, GisCarbonError
+from gis_carbon.feedback import Feedback
 from gis_carbon.geo.crs import from_wgs84, gk_crs, gk_zone_3deg
 from gis_carbon.model.commands import AddProject, DeleteProject, EditProject, MoveProject, UndoStack
 from gis_carbon.model.map_state import LayerState, lonlat_to_world
@@ -354,8 +355,8 @@ class MainWindow(QMainWindow):
         runner: TaskRunner | None = None,
         workspace: bool = False,
     ) -> Any:
-        """Run `fn(progress, cancel)` on a worker — `fn(progress, cancel, ws)` on a connection
-        of its own with `workspace=True`; user tasks show a progress bar and Cancel."""
+        """Run `fn(feedback)` on a worker — `fn(feedback, ws)` on a connection of its own
+        with `workspace=True`; user tasks show a progress bar, Cancel and their notes."""
 
         def done(result: Any) -> None:
             self._hide_task(task)
@@ -363,7 +364,7 @@ class MainWindow(QMainWindow):
 
         def failed(exc: BaseException) -> None:
             self._hide_task(task)
-            if _is_cancellation(exc):
+            if isinstance(exc, Cancelled):
                 self.statusBar().showMessage(
                     f"{label}: {tr('cancelled; nothing was written')}", 10000
                 )
@@ -384,6 +385,7 @@ class MainWindow(QMainWindow):
             on_done=done,
             on_error=failed,
             on_progress=progress,
+            on_info=lambda note: self.statusBar().showMessage(f"{label}: {note}", 10000),
         )
         if user:
             self._user_task = task
@@ -436,8 +438,8 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- boundaries & layers
     def _start_boundary_load(self) -> None:
-        def load(progress: Any, cancel: threading.Event) -> dict[str, Any]:
-            progress(0.1, "")
+        def load(feedback: Feedback) -> dict[str, Any]:
+            feedback.progress(0.1)
             counties = _load_boundaries("county")
             provinces = _load_boundaries("province")
             return {
@@ -453,7 +455,7 @@ class MainWindow(QMainWindow):
             runner=self.file_runner,
         )
 
-        def warm_index(progress: Any, cancel: threading.Event) -> None:
+        def warm_index(feedback: Feedback) -> None:
             # The county index that places every new project: built once (~1 s), on a worker
             # rather than on the first edit. And the modules the GUI thread imports when the
             # user first imports or exports: importing them there took 50–200 ms.
@@ -536,7 +538,7 @@ class MainWindow(QMainWindow):
         """User layers from the workspace (listed and loaded on workers) plus the base ones."""
         self._track(
             tr("Loading layer"),
-            lambda _progress, _cancel, ws: ws.layers(),
+            lambda _feedback, ws: ws.layers(),
             self._show_layers,
             workspace=True,
         )
@@ -561,7 +563,7 @@ class MainWindow(QMainWindow):
         self.layers_panel.set_layers(self.canvas.state.layers)
 
     def _load_user_layer(self, record: Any, layer_id: str, style: dict[str, Any]) -> None:
-        def load(progress: Any, cancel: threading.Event, ws: WorkspaceStore) -> Any:
+        def load(feedback: Feedback, ws: WorkspaceStore) -> Any:
             if record.kind == "raster":
                 return _read_raster(layer_file(ws, record))
             return VectorLayerData.from_features(ws.layer_features(record.id), style)
@@ -604,7 +606,7 @@ class MainWindow(QMainWindow):
             return
         record_id = layer_id.removeprefix(USER_LAYER_PREFIX)
 
-        def work(progress: Any, cancel: threading.Event, ws: WorkspaceStore) -> Any:
+        def work(feedback: Feedback, ws: WorkspaceStore) -> Any:
             from gis_carbon.services.layers import remove_layer
 
             return remove_layer(ws, record_id)
@@ -735,7 +737,7 @@ class MainWindow(QMainWindow):
         self._projects_generation += 1
         generation = self._projects_generation
 
-        def load(progress: Any, cancel: threading.Event, ws: WorkspaceStore) -> Any:
+        def load(feedback: Feedback, ws: WorkspaceStore) -> Any:
             if generation != self._projects_generation:
                 return None  # a newer reload is queued behind this one
             projects = ws.projects()
@@ -825,12 +827,10 @@ class MainWindow(QMainWindow):
         generation, plan_id, policy = (self._evaluation_generation, self.plan_id, self.policy())
         lang = language()
 
-        def work(
-            progress: Any, cancel: threading.Event, ws: WorkspaceStore
-        ) -> tuple[int, list[Any] | None, Any]:
+        def work(feedback: Feedback, ws: WorkspaceStore) -> tuple[int, list[Any] | None, Any]:
             if generation != self._evaluation_generation:
                 return generation, None, None  # superseded while queued: skip the work
-            results = progress_service.evaluate_plan(ws, plan_id, policy=policy)
+            results = progress_service.evaluate_plan(ws, plan_id, policy=policy, feedback=feedback)
             # matplotlib in a child process: its FreeType text layout held the GIL here for
             # 100+ ms at a time, and the GUI thread waited (see chart_process).
             png = chart_png(ws.location, plan_id, lang)
@@ -858,7 +858,7 @@ class MainWindow(QMainWindow):
         target = next(p.target for p in self.progress if p.target.id == target_id)
         indicator = str(target.params.get("indicator") or target.id)
 
-        def work(progress: Any, cancel: threading.Event, ws: WorkspaceStore) -> Any:
+        def work(feedback: Feedback, ws: WorkspaceStore) -> Any:
             return progress_service.record_indicator(
                 ws,
                 indicator,
@@ -903,7 +903,7 @@ class MainWindow(QMainWindow):
         self._siting_generation += 1
         generation = self._siting_generation
 
-        def work(progress: Any, cancel: threading.Event, ws: WorkspaceStore) -> Any:
+        def work(feedback: Feedback, ws: WorkspaceStore) -> Any:
             if generation != self._siting_generation and not then_open_form:
                 return _STALE  # the drawing moved on while this check was queued
             if not ws.layers():
@@ -978,7 +978,7 @@ class MainWindow(QMainWindow):
     def _run_on_stack(self, operation: str, command: Any = None) -> None:
         stack = self.undo_stack
 
-        def work(progress: Any, cancel: threading.Event) -> Any:
+        def work(feedback: Feedback) -> Any:
             # On the edit worker (one thread, so edits apply in the order made); the
             # commands' store opens its own connection for each write.
             if operation == "push":
@@ -1108,10 +1108,8 @@ class MainWindow(QMainWindow):
 
         # In a child process (services.background): the import's per-row Python would
         # otherwise hold the GIL the GUI thread needs. This worker thread only waits.
-        def work(progress: Any, cancel: threading.Event) -> Any:
-            return background.run_import(
-                workspace, path, progress=progress, cancel=cancel, **options
-            )
+        def work(feedback: Feedback) -> Any:
+            return background.run_import(workspace, path, feedback=feedback, **options)
 
         def done(result: Any) -> None:
             self.statusBar().showMessage(
@@ -1142,10 +1140,8 @@ class MainWindow(QMainWindow):
         workspace = self.ws.location
 
         # In a child process, like imports (its charts use the child's own pyplot).
-        def work(progress: Any, cancel: threading.Event) -> Any:
-            return background.run_export(
-                workspace, fmt, path, plan=plan, progress=progress, cancel=cancel
-            )
+        def work(feedback: Feedback) -> Any:
+            return background.run_export(workspace, fmt, path, plan=plan, feedback=feedback)
 
         self._track(
             tr("Exporting"),
@@ -1169,10 +1165,6 @@ def _freeze_heap() -> None:
 
 
 _STALE = object()  # a live siting check skipped because a newer one is queued
-
-
-def _is_cancellation(exc: BaseException) -> bool:
-    return type(exc).__name__ in ("ImportCancelled", "ExportCancelled")
 
 
 def _read_raster(path: Path, max_pixels: int = 2048) -> RasterLayerData:

@@ -1,6 +1,7 @@
 """The project form: opens after a geometry is drawn (or to edit a project) and checks the
 input as it is typed with the same parser the CLI uses, so "12,5 MW" is refused with the
-UnitError's own message before anything is stored."""
+UnitError's own message before anything is stored. A point's longitude and latitude can be
+typed over (decimal or 116°55′48″E, the CLI's coordinate parser)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from gis_carbon.errors import GisCarbonError
+from gis_carbon.feedback import RecordingFeedback
 from gis_carbon.model.project import Project, geometry_kind
 from gis_carbon.model.types import PROJECT_TYPES, STATUSES, TYPES_BY_CODE, ProjectType
 from gis_carbon.qt.i18n import language, tr
@@ -66,9 +68,18 @@ class ProjectForm(QDialog):
         self.notes.setFixedHeight(60)
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b71c1c;")
         self.location = QLabel(self._location_text())
         self.location.setStyleSheet("color: #555;")
+        # a point's coordinates, editable; as drawn until the user types over them
+        self.lon, self.lat = QLineEdit(), QLineEdit()
+        self._drawn_lonlat = ("", "")
+        if geometry.geom_type == "Point":
+            self._drawn_lonlat = (f"{geometry.x:.6f}", f"{geometry.y:.6f}")
+            for edit, text, example in zip(
+                (self.lon, self.lat), self._drawn_lonlat, ("116°55′48″E", "38°56′24″N"), strict=True
+            ):
+                edit.setText(text)
+                edit.setToolTip(f"{text} / {example}")
 
         form = QFormLayout()
         form.addRow(tr("Name"), self.name)
@@ -85,7 +96,11 @@ class ProjectForm(QDialog):
         form.addRow(tr("Commissioning year"), self.year)
         form.addRow(tr("Owner"), self.owner)
         form.addRow(tr("Notes"), self.notes)
-        form.addRow(tr("Location"), self.location)
+        if geometry.geom_type == "Point":
+            form.addRow(tr("Longitude"), self.lon)
+            form.addRow(tr("Latitude"), self.lat)
+        else:
+            form.addRow(tr("Location"), self.location)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -98,7 +113,15 @@ class ProjectForm(QDialog):
 
         if project is not None:
             self._fill(project)
-        for widget in (self.name, self.capacity, self.energy, self.year, self.owner):
+        for widget in (
+            self.name,
+            self.capacity,
+            self.energy,
+            self.year,
+            self.owner,
+            self.lon,
+            self.lat,
+        ):
             widget.textChanged.connect(self.validate)
         self.type.currentIndexChanged.connect(self._type_changed)
         self.status.currentIndexChanged.connect(self.validate)
@@ -137,8 +160,15 @@ class ProjectForm(QDialog):
         self.energy.setPlaceholderText(f"200 {ptype.energy_unit}" if ptype.energy_unit else "")
         self.validate()
 
+    def typed_location(self) -> tuple[str, str] | None:
+        """The longitude and latitude typed over the drawn point's; None while unchanged (the
+        drawn geometry is kept at full precision)."""
+        typed = (self.lon.text().strip(), self.lat.text().strip())
+        return None if typed == self._drawn_lonlat else typed
+
     def project_input(self) -> ProjectInput:
         ptype = TYPES_BY_CODE[self.type.currentData()]
+        typed = self.typed_location()
         return ProjectInput(
             name=self.name.text().strip(),
             type=ptype.code,
@@ -146,14 +176,18 @@ class ProjectForm(QDialog):
             capacity=self.capacity.text().strip() or None if ptype.capacity_unit else None,
             energy=self.energy.text().strip() or None if ptype.energy_unit else None,
             year=self.year.text().strip() or None,
-            wkt=self.drawn_geometry.wkt,
+            lon=None if typed is None else typed[0],
+            lat=None if typed is None else typed[1],
+            wkt=self.drawn_geometry.wkt if typed is None else None,
             owner=self.owner.text().strip(),
             notes=self.notes.toPlainText().strip(),
         )
 
     def changes(self) -> dict[str, Any]:
         data = self.project_input()
+        moved = {"lon": data.lon, "lat": data.lat} if self.typed_location() else {}
         return {
+            **moved,
             "name": data.name,
             "type": data.type,
             "status": data.status,
@@ -165,14 +199,18 @@ class ProjectForm(QDialog):
         }
 
     def validate(self) -> bool:
-        """Check what is typed; show the first problem and keep OK disabled until fixed."""
+        """Check what is typed; show the first problem and keep OK disabled until fixed (and
+        the parser's notes, such as 60″ carried into the minute, in the same place)."""
+        notes = RecordingFeedback()
         try:
-            project_from_input(self.project_input())
+            project_from_input(self.project_input(), feedback=notes)
         except GisCarbonError as exc:
+            self.message.setStyleSheet("color: #b71c1c;")
             self.message.setText(str(exc))
             ok = False
         else:
-            self.message.setText("")
+            self.message.setStyleSheet("color: #555;")
+            self.message.setText("\n".join(notes.notes))
             ok = True
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
         return ok

@@ -1,8 +1,9 @@
 """Long work off the GUI thread: imports, evaluations, exports, edits, boundary loading.
 
-A task is a plain function `fn(progress, cancel) -> result`; it runs on a QThreadPool and
-reports through Qt signals (delivered on the GUI thread). A task that needs the workspace
-is started with `workspace=PATH` and is then called as `fn(progress, cancel, ws)` with a
+A task is a plain function `fn(feedback) -> result` (a gis_carbon.feedback.Feedback: its
+progress and notes become Qt signals, delivered on the GUI thread, and the task's cancel
+cancels it). A task that needs the workspace
+is started with `workspace=PATH` and is then called as `fn(feedback, ws)` with a
 connection of its own, opened and closed on the worker: an sqlite3 connection belongs to the
 thread that made it, so the GUI's Workspace never crosses threads (WAL lets the worker read
 or write beside the GUI's connection, which sees the new rows once the worker commits).
@@ -28,7 +29,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-Progress = Callable[[float, str], None]
+from gis_carbon.feedback import Feedback
 
 
 def _lower_priority() -> None:
@@ -47,8 +48,23 @@ GUI_SWITCH_INTERVAL_S = 0.001
 
 class TaskSignals(QObject):
     progress = Signal(float, str)  # fraction 0…1, message
+    info = Signal(str)  # a note for the user
     finished = Signal(object)
     failed = Signal(object)  # the exception
+
+
+class SignalFeedback(Feedback):
+    """A task's feedback: progress and notes emitted as the task's signals."""
+
+    def __init__(self, signals: TaskSignals) -> None:
+        super().__init__()
+        self.signals = signals
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        self.signals.progress.emit(float(fraction), str(message))
+
+    def info(self, note: str) -> None:
+        self.signals.info.emit(str(note))
 
 
 class Task:
@@ -56,23 +72,20 @@ class Task:
         self.name = name
         self.fn = fn
         self.workspace = workspace
-        self.cancel_event = threading.Event()
         self.signals = TaskSignals()
+        self.feedback = SignalFeedback(self.signals)
         self.done = threading.Event()
 
     def cancel(self) -> None:
-        self.cancel_event.set()
+        self.feedback.cancel()
 
     def _call(self) -> Any:
-        def progress(fraction: float, message: str = "") -> None:
-            self.signals.progress.emit(float(fraction), str(message))
-
         if self.workspace is None:
-            return self.fn(progress, self.cancel_event)
+            return self.fn(self.feedback)
         from gis_carbon.services.workspace import open_workspace
 
         with open_workspace(self.workspace, create=False, seed=False) as ws:
-            return self.fn(progress, self.cancel_event, ws)
+            return self.fn(self.feedback, ws)
 
     def run(self) -> None:
         try:
@@ -118,9 +131,10 @@ class TaskRunner(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[float, str], None] | None = None,
+        on_info: Callable[[str], None] | None = None,
     ) -> Task:
-        """Run `fn(progress, cancel)` — or `fn(progress, cancel, ws)` on a connection of the
-        task's own when `workspace` (the workspace FILE, never an open Workspace) is given."""
+        """Run `fn(feedback)` — or `fn(feedback, ws)` on a connection of the task's own when
+        `workspace` (the workspace FILE, never an open Workspace) is given."""
         if workspace is not None and not isinstance(workspace, (str, os.PathLike)):
             raise TypeError(
                 f"workspace must be the workspace's path, not {type(workspace)!r}:"
@@ -129,6 +143,8 @@ class TaskRunner(QObject):
         task = Task(name, fn, None if workspace is None else Path(workspace))
         if on_progress is not None:
             task.signals.progress.connect(on_progress)
+        if on_info is not None:
+            task.signals.info.connect(on_info)
 
         def finished(result: Any) -> None:
             self._forget(task)

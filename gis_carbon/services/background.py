@@ -7,8 +7,11 @@ runs in a ``spawn``ed process with its own interpreter: the caller blocks in
 ``Queue.get(timeout=…)``, which releases the GIL, and receives progress, then a small
 picklable summary or the error.
 
-    summary = run_import(ws_path, "ledger.geojson", progress=bar, cancel=event)
-    result = run_export(ws_path, "gpkg", "out.gpkg", plan="jinghai", cancel=event)
+    summary = run_import(ws_path, "ledger.geojson", feedback=feedback)
+    result = run_export(ws_path, "gpkg", "out.gpkg", plan="jinghai", feedback=feedback)
+
+The caller's ``feedback`` receives the child's progress and notes; its cancel reaches the
+child through an Event the child's own feedback reads.
 
 The child opens its own workspace (``open_workspace(location)``); the import writes in one transaction as always,
 so a cancelled or failed import leaves the workspace file untouched, and once it commits the
@@ -31,13 +34,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gis_carbon.errors import GisCarbonError
+from gis_carbon.errors import Cancelled, GisCarbonError
+from gis_carbon.feedback import NO_FEEDBACK, Feedback
 from gis_carbon.model.storage import WorkspaceStore
 
 __all__ = ["BackgroundTaskError", "ImportSummary", "run_export", "run_import"]
-
-Progress = Callable[[float, str], None]
-Cancel = Callable[[], bool] | Any  # a callable, or anything with is_set() (threading.Event)
 
 # How often the waiting caller looks at its cancel flag and at the child's health.
 POLL_S = 0.05
@@ -94,42 +95,46 @@ def _summarise_import(result: Any, seconds: float) -> ImportSummary:
 
 
 def _do_import(
-    ws: WorkspaceStore,
-    args: tuple[Any, ...],
-    options: dict[str, Any],
-    progress: Progress,
-    cancel: Any,
+    ws: WorkspaceStore, args: tuple[Any, ...], options: dict[str, Any], feedback: Feedback
 ) -> ImportSummary:
     from gis_carbon.services.imports import import_file
 
     started = time.perf_counter()
-    result = import_file(ws, *args, progress=progress, cancel=cancel, **options)
+    result = import_file(ws, *args, feedback=feedback, **options)
     return _summarise_import(result, time.perf_counter() - started)
 
 
 def _do_export(
-    ws: WorkspaceStore,
-    args: tuple[Any, ...],
-    options: dict[str, Any],
-    progress: Progress,
-    cancel: Any,
+    ws: WorkspaceStore, args: tuple[Any, ...], options: dict[str, Any], feedback: Feedback
 ) -> Any:
     from gis_carbon.services.exports import export
 
-    return export(
-        ws,
-        *args,
-        progress=lambda done, total: progress(done / max(1, total), ""),
-        cancel=cancel.is_set,
-        **options,
-    )
+    return export(ws, *args, feedback=feedback, **options)
 
 
-# A table, not a branch per kind: what runs in the child, and what a hard cancel raises.
-_JOBS: dict[str, tuple[Callable[..., Any], str]] = {
-    "import": (_do_import, "gis_carbon.services.imports:ImportCancelled"),
-    "export": (_do_export, "gis_carbon.export.common:ExportCancelled"),
-}
+# A table, not a branch per kind: what runs in the child.
+_JOBS: dict[str, Callable[..., Any]] = {"import": _do_import, "export": _do_export}
+
+
+class _ChildFeedback(Feedback):
+    """The child's side: progress and notes go to the parent's queue; the parent's cancel
+    arrives as a multiprocessing Event."""
+
+    def __init__(self, messages: Any, cancel: Any) -> None:
+        super().__init__()
+        self.messages, self.cancel_event = messages, cancel
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        self.messages.put(("progress", float(fraction), str(message)))
+
+    def progress_count(self, done: int, total: int, message: str = "") -> None:
+        self.messages.put(("progress_count", int(done), int(total), str(message)))
+
+    def info(self, note: str) -> None:
+        self.messages.put(("info", str(note)))
+
+    def is_cancelled(self) -> bool:
+        return bool(self.cancel_event.is_set())
 
 
 def _error_message(exc: BaseException) -> tuple[str, ...]:
@@ -169,17 +174,18 @@ def _child_main(
     try:
         from gis_carbon.services.workspace import open_workspace
 
-        def progress(fraction: float, message: str = "") -> None:
-            messages.put(("progress", float(fraction), str(message)))
-
         with open_workspace(workspace, create=False, seed=False) as ws:
-            result = _JOBS[kind][0](ws, args, options, progress, cancel)
+            result = _JOBS[kind](ws, args, options, _ChildFeedback(messages, cancel))
         messages.put(("done", result))
     except BaseException as exc:  # every failure goes back to the caller
         messages.put(("error", _error_message(exc), traceback.format_exc()))
 
 
 # ------------------------------------------------------------------ caller side
+# The child's messages that are calls on the caller's feedback, by method name.
+_FORWARDED = ("progress", "progress_count", "info")
+
+
 def _load_class(spec: str) -> type[BaseException] | None:
     module, _, name = spec.partition(":")
     try:
@@ -213,21 +219,12 @@ def _rebuild_error(message: tuple[Any, ...], child_traceback: str) -> BaseExcept
     return exc
 
 
-def is_cancelled(cancel: Cancel | None) -> bool:
-    """True once ``cancel`` (a callable, or anything with is_set()) says so."""
-    if cancel is None:
-        return False
-    is_set = getattr(cancel, "is_set", None)
-    return bool(is_set() if callable(is_set) else cancel())
-
-
 def _run(
     kind: str,
     workspace: str | os.PathLike[str],
     args: tuple[Any, ...],
     options: dict[str, Any],
-    progress: Progress | None,
-    cancel: Cancel | None,
+    feedback: Feedback,
 ) -> Any:
     import multiprocessing
 
@@ -251,7 +248,7 @@ def _run(
     cancelled_at: float | None = None
     try:
         while True:
-            if cancelled_at is None and is_cancelled(cancel):
+            if cancelled_at is None and feedback.is_cancelled():
                 child_cancel.set()
                 cancelled_at = time.monotonic()
             try:
@@ -259,16 +256,14 @@ def _run(
             except queue_module.Empty:
                 if cancelled_at is not None and time.monotonic() - cancelled_at > CANCEL_GRACE_S:
                     process.terminate()
-                    cls = _load_class(_JOBS[kind][1]) or GisCarbonError
-                    raise cls(f"{kind} cancelled; nothing was written") from None
+                    raise Cancelled(f"{kind} cancelled; nothing was written") from None
                 if not process.is_alive() and messages.empty():
                     raise BackgroundTaskError(
                         f"the {kind} process ended without an answer (exit code {process.exitcode})"
                     ) from None
                 continue
-            if message[0] == "progress":
-                if progress is not None:
-                    progress(message[1], message[2])
+            if message[0] in _FORWARDED:
+                getattr(feedback, message[0])(*message[1:])
             elif message[0] == "done":
                 return message[1]
             else:
@@ -285,15 +280,14 @@ def run_import(
     workspace: str | os.PathLike[str],
     path: str | os.PathLike[str],
     *,
-    progress: Progress | None = None,
-    cancel: Cancel | None = None,
+    feedback: Feedback = NO_FEEDBACK,
     **options: Any,
 ) -> ImportSummary:
     """``imports.import_file(open_workspace(workspace), path, **options)`` in a child process.
 
-    ``progress(fraction, message)`` and ``cancel`` (a callable or an Event) are the caller's;
-    raises what import_file raises (same class and message; ImportCancelled on cancel)."""
-    return _run("import", workspace, (str(path),), options, progress, cancel)  # type: ignore[no-any-return]
+    Raises what import_file raises (same class and message; ImportCancelled on cancel, or
+    Cancelled when the child had to be stopped)."""
+    return _run("import", workspace, (str(path),), options, feedback)  # type: ignore[no-any-return]
 
 
 def run_export(
@@ -301,10 +295,9 @@ def run_export(
     fmt: str,
     path: str | os.PathLike[str],
     *,
-    progress: Progress | None = None,
-    cancel: Cancel | None = None,
+    feedback: Feedback = NO_FEEDBACK,
     **options: Any,
 ) -> Any:
     """``exports.export(open_workspace(workspace), fmt, path, **options)`` in a child process;
-    returns its ExportResult. ``progress(fraction, "")``; ExportCancelled on cancel."""
-    return _run("export", workspace, (fmt, str(path)), options, progress, cancel)
+    returns its ExportResult. ExportCancelled on cancel."""
+    return _run("export", workspace, (fmt, str(path)), options, feedback)

@@ -17,12 +17,11 @@ from gis_carbon.export.common import (
     COORD_SYSTEMS,
     GCJ02,
     WGS84,
-    CancelCheck,
     ExportCancelled,
-    ProgressCallback,
     Selection,
     Steps,
 )
+from gis_carbon.feedback import NO_FEEDBACK, Feedback
 from gis_carbon.model.storage import WorkspaceStore
 from gis_carbon.services.progress import draw_chart, evaluate_plans
 
@@ -231,12 +230,11 @@ def export(
     encoding: str = "utf-8",
     coords: str = WGS84,
     as_zip: bool = False,
-    progress: ProgressCallback | None = None,
-    cancel: CancelCheck | None = None,
+    feedback: Feedback = NO_FEEDBACK,
 ) -> ExportResult:
     """Export the selection to `path` in format `fmt` (shp, gpkg, geojson, kml, kmz, csv,
-    xlsx, html). `progress(done, total)` is called after each step and `cancel()` checked
-    between steps; a cancel raises ExportCancelled and leaves no file."""
+    xlsx, html). ``feedback`` hears of each step and is checked for a cancel between steps;
+    a cancel raises ExportCancelled and leaves no file."""
     started = time.perf_counter()
     spec = export_format(fmt)
     path = Path(path)
@@ -259,7 +257,7 @@ def export(
     if not path.parent.exists():
         raise ExportError(f"folder {path.parent} does not exist")
 
-    steps = Steps(total=spec.steps + 1, progress=progress, cancel=cancel)
+    steps = Steps(total=spec.steps + 1, feedback=feedback)
     steps.check()
     selection = select(
         ws, plan=plan, region=region, with_progress=spec.name in ("xlsx", "html", "gpkg")
@@ -308,8 +306,7 @@ def export_report(
     plan: str,
     out: str | os.PathLike[str],
     *,
-    progress: ProgressCallback | None = None,
-    cancel: CancelCheck | None = None,
+    feedback: Feedback = NO_FEEDBACK,
 ) -> ExportResult:
     """A one-page report of a plan (map, targets table, trajectory chart) as PDF or PNG."""
     from gis_carbon.export.report import write_report
@@ -320,7 +317,7 @@ def export_report(
         raise ExportError(f"a report is a .pdf or .png file; got {out.name!r}")
     if not out.parent.exists():
         raise ExportError(f"folder {out.parent} does not exist")
-    steps = Steps(total=4, progress=progress, cancel=cancel)
+    steps = Steps(total=4, feedback=feedback)
     steps.check()
     selection = select(ws, plan=plan)
     steps.advance()

@@ -15,14 +15,14 @@ from __future__ import annotations
 import re
 import shutil
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import shapely
 
-from gis_carbon.errors import GisCarbonError, InputFileError, ValidationError
+from gis_carbon.errors import Cancelled, GisCarbonError, InputFileError, ValidationError
+from gis_carbon.feedback import NO_FEEDBACK, Feedback
 from gis_carbon.io.archives import DEFAULT_LIMITS, ArchiveLimits
 from gis_carbon.io.records import InputRowsError, ReadResult, Record
 from gis_carbon.model.project import Project, project_to_json
@@ -42,16 +42,8 @@ ROLE_CHOICES: dict[str, tuple[str, dict[str, Any]]] = {
 DEFAULT_STATUS = "planned"
 
 
-class ImportCancelled(GisCarbonError):
+class ImportCancelled(Cancelled):
     """The user cancelled an import; nothing was written."""
-
-
-class _Event(Protocol):
-    def is_set(self) -> bool: ...
-
-
-Progress = Callable[[float, str], None]
-Cancel = Callable[[], bool] | _Event
 
 
 @dataclass
@@ -102,14 +94,10 @@ class ImportResult:
         }
 
 
-def _checker(cancel: Cancel | None) -> Callable[[], None]:
-    from gis_carbon.services.background import is_cancelled
-
-    def check() -> None:
-        if is_cancelled(cancel):
-            raise ImportCancelled("import cancelled; nothing was written")
-
-    return check
+def _report(feedback: Feedback, fraction: float, message: str) -> None:
+    """Progress between the steps of an import, each also a point where a cancel stops it."""
+    feedback.check_cancelled(ImportCancelled, "import cancelled; nothing was written")
+    feedback.progress(fraction, message)
 
 
 def _file_kind(path: Path) -> str:
@@ -161,8 +149,7 @@ def import_file(
     distance_m: float | None = None,
     plan_id: str | None = None,
     dry_run: bool = False,
-    progress: Progress | None = None,
-    cancel: Cancel | None = None,
+    feedback: Feedback = NO_FEEDBACK,
     limits: ArchiveLimits = DEFAULT_LIMITS,
     raster_budget_bytes: int = RASTER_BUDGET_BYTES,
     author: str | None = None,
@@ -171,15 +158,8 @@ def import_file(
     either, as projects from a column mapping (auto-detected; ``mapping`` field → column wins).
 
     Raises InputFileError (InputRowsError with every problem) and writes nothing on any
-    problem; ImportCancelled if ``cancel`` fires before the write."""
+    problem; ImportCancelled once ``feedback`` is cancelled, at the latest before the write."""
     path = Path(path)
-    check = _checker(cancel)
-
-    def report(fraction: float, message: str) -> None:
-        check()
-        if progress is not None:
-            progress(fraction, message)
-
     if not path.exists():
         raise InputFileError(f"{path}: no such file")
     kind = _file_kind(path)
@@ -192,23 +172,23 @@ def import_file(
             crs,
             distance_m,
             dry_run,
-            report,
+            feedback,
             raster_budget_bytes,
         )
     if role is not None and as_layer is None:
         as_layer = path.stem
     definition = find_definition(as_layer) if as_layer else None
-    report(0.0, f"reading {path.name}")
+    _report(feedback, 0.0, f"reading {path.name}")
     given = dict(mapping or {})
     read, used_mapping = _read(
-        path, kind, crs, coords, encoding, given, as_layer, definition, report
+        path, kind, crs, coords, encoding, given, as_layer, definition, feedback
     )
-    report(0.5, "checking rows")
+    _report(feedback, 0.5, "checking rows")
     if as_layer is not None:
         return _as_layer(
-            ws, read, as_layer, definition, role, distance_m, given, dry_run, report, author
+            ws, read, as_layer, definition, role, distance_m, given, dry_run, feedback, author
         )
-    return _as_projects(ws, read, used_mapping, plan_id, dry_run, report, author)
+    return _as_projects(ws, read, used_mapping, plan_id, dry_run, feedback, author)
 
 
 def _read(
@@ -220,7 +200,7 @@ def _read(
     given: dict[str, str],
     as_layer: str | None,
     definition: LayerDefinition | None,
-    report: Progress,
+    feedback: Feedback,
 ) -> tuple[ReadResult, dict[str, str]]:
     from gis_carbon.io.tabular import detect_mapping, read_table, table_records
     from gis_carbon.io.vector import read_vector
@@ -235,7 +215,7 @@ def _read(
         used = detect_mapping(table.columns, project_given)
         return table_records(table, used, crs=crs, coords=coords), used
     read = read_vector(
-        path, crs=crs, coords=coords, encoding=encoding, progress=lambda m: report(0.2, m)
+        path, crs=crs, coords=coords, encoding=encoding, feedback=feedback.part(0.0, 0.5)
     )
     if as_layer is not None:
         return read, {}
@@ -345,7 +325,7 @@ def _as_layer(
     distance_m: float | None,
     given: dict[str, str],
     dry_run: bool,
-    report: Progress,
+    feedback: Feedback,
     author: str | None = None,
 ) -> ImportResult:
     from gis_carbon.services.regions import reassign_townships, township_county
@@ -408,7 +388,7 @@ def _as_layer(
     result = ImportResult.of_read(
         read, "layer", dry_run, len(features), layer=layer_record, notes=list(read.notes)
     )
-    report(0.8, f"writing {len(features)} features")
+    _report(feedback, 0.8, f"writing {len(features)} features")
     if dry_run:
         return result
     with ws.transaction():
@@ -416,11 +396,11 @@ def _as_layer(
         if fields is not None:
             # Townships are the fourth region level: projects already stored inside this
             # layer get their township now, in the same transaction as the layer itself.
-            report(0.9, "assigning townships")
+            _report(feedback, 0.9, "assigning townships")
             counties = {township_county(r.properties[fields["code_field"]]) for r in read.records}
             changed = reassign_townships(ws, counties, author=author)
             result.notes.append(f"township assigned to {len(changed)} existing projects")
-    report(1.0, "done")
+    _report(feedback, 1.0, "done")
     return result
 
 
@@ -433,13 +413,13 @@ def _import_raster(
     crs: str | None,
     distance_m: float | None,
     dry_run: bool,
-    report: Progress,
+    feedback: Feedback,
     budget: int,
 ) -> ImportResult:
     from gis_carbon.io.crs_detect import resolve_crs
     from gis_carbon.io.raster import read_raster_info
 
-    report(0.0, f"reading {path.name}")
+    _report(feedback, 0.0, f"reading {path.name}")
     info = read_raster_info(path, budget)
     choice = resolve_crs(what=path.name, user_crs=crs, coords=None, declared=info.crs)
     stored_role, params = _role(role, distance_m, "reference")
@@ -484,7 +464,7 @@ def _import_raster(
         raise InputFileError(f"{target} exists already; remove it or choose another --layer")
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f".{layer_id}.{uuid.uuid4().hex}.part"
-    report(0.5, f"copying {path.name}")
+    _report(feedback, 0.5, f"copying {path.name}")
     try:
         shutil.copyfile(path, partial)
         partial.replace(target)
@@ -494,7 +474,7 @@ def _import_raster(
         partial.unlink(missing_ok=True)
         target.unlink(missing_ok=True)
         raise
-    report(1.0, "done")
+    _report(feedback, 1.0, "done")
     return result
 
 
@@ -543,7 +523,7 @@ def _as_projects(
     mapping: dict[str, str],
     plan_id: str | None,
     dry_run: bool,
-    report: Progress,
+    feedback: Feedback,
     author: str | None,
 ) -> ImportResult:
     from gis_carbon.io.tabular import header_unit
@@ -576,7 +556,7 @@ def _as_projects(
     projects: list[tuple[Record, Project]] = []
     for n, record in enumerate(read.records):
         if n % 200 == 0:
-            report(0.5 + 0.3 * n / max(len(read.records), 1), f"checking {record.where}")
+            _report(feedback, 0.5 + 0.3 * n / max(len(read.records), 1), f"checking {record.where}")
         if record.where in failed:
             continue
         props = record.properties
@@ -624,7 +604,7 @@ def _as_projects(
         raise InputRowsError(read.path, problems)
     if plan_id is not None:
         ws.plan(plan_id)  # NotFoundError before anything is written
-    report(0.8, "assigning regions")
+    _report(feedback, 0.8, "assigning regions")
     located = with_regions_many([p for _, p in projects], ws)
     outside = [r.where for (r, _), p in zip(projects, located, strict=True) if not p.regions.county]
     if defaulted_status:
@@ -643,10 +623,10 @@ def _as_projects(
     )
     if dry_run:
         return result
-    report(0.9, f"writing {len(located)} projects")
+    _report(feedback, 0.9, f"writing {len(located)} projects")
     with ws.transaction():
         result.projects = ws.add_projects(located, author=author)
-    report(1.0, "done")
+    _report(feedback, 1.0, "done")
     return result
 
 

@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from gis_carbon.errors import CoordinateError, InputFileError
+from gis_carbon.feedback import NO_FEEDBACK, Feedback
 
 LEVELS = ("province", "city", "county")
 LON_HEADERS = ("lon", "lng", "longitude", "经度", "x")
 LAT_HEADERS = ("lat", "latitude", "纬度", "y")
+# How often reading a points file reports: a bar redrawn per row would cost more than the row.
+POINTS_PER_REPORT = 5000
 
 
 def region_name(code: str) -> str:
@@ -67,13 +70,15 @@ def locate_point(
     *,
     coords: str | None = None,
     workspace: str | os.PathLike[str] | None = None,
+    feedback: Feedback = NO_FEEDBACK,
 ) -> dict[str, Any]:
     """One point (decimal degrees or DMS text) → its regions, the nearest other county and
     its distance in metres (to judge a location near a line), and its township if known."""
+    from gis_carbon.geo.coordinates import parse_coordinate
     from gis_carbon.geo.locate import default_index
-    from gis_carbon.io.coordinates import parse_coordinate
 
-    lon, lat = parse_coordinate(lon_text, "lon"), parse_coordinate(lat_text, "lat")
+    lon = parse_coordinate(lon_text, "lon", feedback)
+    lat = parse_coordinate(lat_text, "lat", feedback)
     lon, lat = to_wgs84(lon, lat, coords)
     index = default_index()
     code = index.locate_point(lon, lat)
@@ -120,13 +125,14 @@ def locate_points_file(
     *,
     coords: str | None = None,
     workspace: str | os.PathLike[str] | None = None,
+    feedback: Feedback = NO_FEEDBACK,
 ) -> LocatedTable:
     """Every row of a CSV with lon/lat (or 经度/纬度) columns, located at once; all rows are
     checked first, and bad coordinates are reported together (InputRowsError)."""
     import numpy as np
 
+    from gis_carbon.geo.coordinates import parse_coordinate
     from gis_carbon.geo.locate import default_index
-    from gis_carbon.io.coordinates import parse_coordinate
     from gis_carbon.io.encoding import decode_strict, detect_encoding
 
     path = Path(path)
@@ -149,9 +155,11 @@ def locate_points_file(
     body = [r for r in rows[1:] if any(c.strip() for c in r)]
     lons, lats, problems = [], [], []
     for n, row in enumerate(body, start=2):
+        if n % POINTS_PER_REPORT == 0:  # reading is the first half of the bar
+            feedback.progress_count(n // 2, len(body), "reading")
         try:
-            lons.append(parse_coordinate(row[lon_i] if lon_i < len(row) else "", "lon"))
-            lats.append(parse_coordinate(row[lat_i] if lat_i < len(row) else "", "lat"))
+            lons.append(parse_coordinate(row[lon_i] if lon_i < len(row) else "", "lon", feedback))
+            lats.append(parse_coordinate(row[lat_i] if lat_i < len(row) else "", "lat", feedback))
         except CoordinateError as exc:
             problems.append(f"line {n}: {exc}")
     if problems:
@@ -159,7 +167,9 @@ def locate_points_file(
 
         raise InputRowsError(path, problems)
     lon_arr, lat_arr = to_wgs84(np.asarray(lons, float), np.asarray(lats, float), coords)
+    feedback.progress_count(len(body) // 2, len(body), "locating")
     codes: Any = default_index().locate_points(lon_arr, lat_arr) if body else []
+    feedback.progress_count(len(body), len(body), "locating")
     chains: dict[str, dict[str, Any]] = {}
     extra = ["province", "province_name", "city", "city_name", "county", "county_name"]
     # The township columns only when the workspace has township layers: without them the

@@ -26,6 +26,7 @@ from gis_carbon.analysis.progress import (
     trajectory_of,
 )
 from gis_carbon.errors import NotFoundError, ValidationError
+from gis_carbon.feedback import NO_FEEDBACK, Feedback
 from gis_carbon.model.plan import IndicatorValue, Metric, Plan, Target
 from gis_carbon.model.storage import WorkspaceStore
 
@@ -63,6 +64,7 @@ def evaluate_plan(
     policy: StatusPolicy | str = StatusPolicy.PIPELINE,
     detail: bool = True,
     now_year: int | None = None,
+    feedback: Feedback = NO_FEEDBACK,
 ) -> list[TargetProgress]:
     """Every target of `plan` (a Plan, its id, region name or code).
 
@@ -70,9 +72,9 @@ def evaluate_plan(
     `detail`: list contributing and excluded projects (off: totals only, for big workspaces).
     """
     found = _plan(ws, plan)
-    targets = ws.targets(found.id)
-    ctx = EvaluationContext(ws, policy=policy, year=year, now_year=now_year, detail=detail)
-    return [evaluate(ctx, t) for t in targets]
+    return evaluate_plans(
+        ws, [found], year=year, policy=policy, detail=detail, now_year=now_year, feedback=feedback
+    )[found.id]
 
 
 def evaluate_plans(
@@ -83,10 +85,11 @@ def evaluate_plans(
     policy: StatusPolicy | str = StatusPolicy.PIPELINE,
     detail: bool = False,
     now_year: int | None = None,
+    feedback: Feedback = NO_FEEDBACK,
 ) -> dict[str, list[TargetProgress]]:
     """Every target of several plans (default: all) in one pass over the workspace."""
     return evaluate_plans_by_policy(
-        ws, plans, [policy], year=year, detail=detail, now_year=now_year
+        ws, plans, [policy], year=year, detail=detail, now_year=now_year, feedback=feedback
     )[policy]
 
 
@@ -98,19 +101,33 @@ def evaluate_plans_by_policy(
     year: int | None = None,
     detail: bool = False,
     now_year: int | None = None,
+    feedback: Feedback = NO_FEEDBACK,
 ) -> dict[Any, dict[str, list[TargetProgress]]]:
     """Every target of several plans (default: all) under each of several policies, from
-    one pass over the workspace: {policy as given: {plan id: [TargetProgress]}}."""
+    one pass over the workspace: {policy as given: {plan id: [TargetProgress]}}.
+    ``feedback`` hears of each target evaluated and may cancel between targets."""
     chosen = ws.plans() if plans is None else [_plan(ws, p) for p in plans]
     targets = {p.id: ws.targets(p.id) for p in chosen}
     wanted = list(dict.fromkeys(policies))
     if not wanted:
         return {}
     base = EvaluationContext(ws, policy=wanted[0], year=year, now_year=now_year, detail=detail)
+    total = len(wanted) * sum(len(ts) for ts in targets.values())
+    done = 0
+
+    def evaluated(ctx: EvaluationContext, target: Target) -> TargetProgress:
+        nonlocal done
+        feedback.check_cancelled()
+        feedback.progress_count(done, total, f"{target.name_zh} {target.year}")
+        result = evaluate(ctx, target)
+        done += 1
+        return result
+
     results: dict[Any, dict[str, list[TargetProgress]]] = {}
     for policy in wanted:
         ctx = base.with_policy(status_policy(policy))
-        results[policy] = {pid: [evaluate(ctx, t) for t in ts] for pid, ts in targets.items()}
+        results[policy] = {pid: [evaluated(ctx, t) for t in ts] for pid, ts in targets.items()}
+    feedback.progress_count(total, total, "")
     return results
 
 

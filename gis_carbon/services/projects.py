@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
-from gis_carbon.errors import CoordinateError, UnitError, ValidationError
+from gis_carbon.errors import UnitError, ValidationError
+from gis_carbon.feedback import NO_FEEDBACK, Feedback
+from gis_carbon.geo.coordinates import parse_coordinate
 from gis_carbon.model import units
 from gis_carbon.model.project import Project, validate_project
 from gis_carbon.model.storage import WorkspaceStore
@@ -27,7 +28,7 @@ class ProjectInput:
     energy: str | None = None  # "200 MWh" for storage
     year: int | str | None = None
     start_year: int | str | None = None
-    lon: float | str | None = None
+    lon: float | str | None = None  # decimal degrees or DMS text: 116°55′48″E
     lat: float | str | None = None
     wkt: str | None = None
     owner: str = ""
@@ -66,19 +67,13 @@ def _parse_year(value: int | str | None, name: str) -> int | None:
         ) from None
 
 
-def _parse_coordinate(value: float | str, name: str) -> float:
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        raise CoordinateError(f"{name} must be a number in degrees; got {value!r}") from None
-    if not math.isfinite(number):
-        raise CoordinateError(f"{name} must be a finite number; got {value!r}")
-    return number
-
-
 def parse_geometry(
-    lon: float | str | None, lat: float | str | None, wkt: str | None
+    lon: float | str | None,
+    lat: float | str | None,
+    wkt: str | None,
+    feedback: Feedback = NO_FEEDBACK,
 ) -> BaseGeometry:
+    """The WKT, else the point at lon/lat (decimal degrees or DMS; notes to ``feedback``)."""
     import shapely
     from shapely.geometry import Point
 
@@ -89,15 +84,12 @@ def parse_geometry(
             raise ValidationError(f"cannot read WKT {wkt[:60]!r}: {exc}", "wkt", wkt) from None
     if lon is None or lat is None:
         raise ValidationError("give a location: --lon and --lat, or --wkt", "geometry", None)
-    x, y = _parse_coordinate(lon, "longitude"), _parse_coordinate(lat, "latitude")
-    if not (-180 <= x <= 180):
-        raise CoordinateError(f"longitude {x} is outside -180…180")
-    if not (-90 <= y <= 90):
-        raise CoordinateError(f"latitude {y} is outside -90…90")
-    return Point(x, y)
+    return Point(parse_coordinate(lon, "lon", feedback), parse_coordinate(lat, "lat", feedback))
 
 
-def project_from_input(data: ProjectInput, *, source: str = "") -> Project:
+def project_from_input(
+    data: ProjectInput, *, source: str = "", feedback: Feedback = NO_FEEDBACK
+) -> Project:
     """Check typed input and build a Project; every error names the field and the value."""
     ptype = project_type(data.type)
     capacity = parse_capacity_for_type(data.capacity, ptype)
@@ -109,7 +101,7 @@ def project_from_input(data: ProjectInput, *, source: str = "") -> Project:
         name=(data.name or "").strip(),
         type=ptype.code,
         status=status(data.status),
-        geometry=parse_geometry(data.lon, data.lat, data.wkt),
+        geometry=parse_geometry(data.lon, data.lat, data.wkt, feedback),
         capacity=capacity,
         energy=energy,
         year=_parse_year(data.year, "year"),
@@ -124,8 +116,14 @@ def project_from_input(data: ProjectInput, *, source: str = "") -> Project:
     return validate_project(project)
 
 
-def add_project(ws: WorkspaceStore, data: ProjectInput, *, author: str | None = None) -> Project:
-    project = with_regions(project_from_input(data, source=author or "user"), ws)
+def add_project(
+    ws: WorkspaceStore,
+    data: ProjectInput,
+    *,
+    author: str | None = None,
+    feedback: Feedback = NO_FEEDBACK,
+) -> Project:
+    project = with_regions(project_from_input(data, source=author or "user", feedback=feedback), ws)
     return ws.add_project(project, author=author)
 
 
@@ -139,6 +137,7 @@ def edit_project(
     *,
     expected_version: int | None = None,
     author: str | None = None,
+    feedback: Feedback = NO_FEEDBACK,
 ) -> Project:
     """Apply typed changes to a stored project. Keys as in ProjectInput; None means unchanged.
 
@@ -168,7 +167,7 @@ def edit_project(
     if moved:
         lon = changes.get("lon", current.lonlat[0])
         lat = changes.get("lat", current.lonlat[1])
-        updated["geometry"] = parse_geometry(lon, lat, changes.get("wkt"))
+        updated["geometry"] = parse_geometry(lon, lat, changes.get("wkt"), feedback)
     project = validate_project(current.with_changes(**updated))
     if moved:
         project = with_regions(project, ws)

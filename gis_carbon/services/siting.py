@@ -30,6 +30,7 @@ from gis_carbon.analysis.siting import (
     VectorInput,
 )
 from gis_carbon.errors import NotFoundError, ValidationError
+from gis_carbon.feedback import NO_FEEDBACK, Feedback
 from gis_carbon.services.layers import layer_file
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from gis_carbon.model.storage import WorkspaceStore
 
 __all__ = [
+    "check_plan_sites",
     "check_site",
     "rule_table",
     "set_rule_overrides",
@@ -173,6 +175,23 @@ def check_site(
     return siting_context(ws).check(geometry, _type_code(type_code))
 
 
+def check_plan_sites(
+    ws: WorkspaceStore, plan: str, feedback: Feedback = NO_FEEDBACK
+) -> list[tuple[Any, SiteReport]]:
+    """Every project of a plan's region checked against its own type's rules, from one
+    prepared context: [(project, report)] in id order. ``feedback`` counts the projects and
+    may cancel between them."""
+    projects = ws.projects(region_code=ws.plan(plan).region_code)
+    context = siting_context(ws)
+    checked = []
+    for n, project in enumerate(projects):
+        feedback.check_cancelled()
+        feedback.progress_count(n, len(projects), project.name)
+        checked.append((project, context.check(project.geometry, project.type)))
+    feedback.progress_count(len(projects), len(projects), "")
+    return checked
+
+
 def suitability(
     ws: WorkspaceStore,
     region: str,
@@ -180,6 +199,7 @@ def suitability(
     out: str | Path,
     *,
     resolution_m: float = 100.0,
+    feedback: Feedback = NO_FEEDBACK,
 ) -> SuitabilityResult:
     """Eligible area for a project type over a region (code or Chinese name)."""
     from gis_carbon.analysis.suitability import suitability as run
@@ -203,4 +223,6 @@ def suitability(
     rules = context.rules(code_type)
     vectors = [p.layer for p in context.vectors]
     rasters = [r.layer for r in context.rasters]
-    return run(code, geometry, rules, vectors, rasters, out, resolution_m=resolution_m)
+    return run(
+        code, geometry, rules, vectors, rasters, out, resolution_m=resolution_m, feedback=feedback
+    )

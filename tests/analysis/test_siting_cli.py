@@ -237,3 +237,39 @@ def test_suitability_refuses_a_grid_too_fine(seeded_path, tmp_path, capsys):
     )
     assert code == 2 and "resolution" in err
     assert not (tmp_path / "x.tif").exists()
+
+
+def test_check_site_over_a_plans_footprints_matches_each_single_check(seeded_path, capsys):
+    """`check-site --plan`: one report per project of the plan, each the same as checking
+    that project alone; a footprint drawn over the red line is the one that breaks it."""
+    with Workspace(seeded_path) as ws:
+        ws.add_layer(
+            LayerRecord(
+                "redline", "生态保护红线", "constraint", params={"constraint": "exclusion"}
+            ),
+            [(wgs(HALF), {})],
+        )
+    code, out, _ = run(
+        capsys, "--workspace", str(seeded_path), "add-project", "--name", "红线旁光伏",
+        "--type", "pv_ground", "--capacity", "10 MW", "--wkt", wgs(SITE).wkt, "--json",
+    )  # fmt: skip
+    assert code == 0
+    added = json.loads(out)["id"]
+    code, out, _ = run(
+        capsys, "--workspace", str(seeded_path), "check-site", "--plan", "静海区", "--json"
+    )
+    assert code == 0
+    reports = {r["project_id"]: r for r in json.loads(out)}
+    with Workspace(seeded_path) as ws:
+        assert set(reports) == {p.id for p in ws.projects(region_code="120118")}
+    _assert_half(reports[added])
+    assert [pid for pid, r in reports.items() if not r["ok"]] == [added]
+    code, out, _ = run(
+        capsys, "--workspace", str(seeded_path), "check-site", "--project", "1", "--json"
+    )
+    single = json.loads(out)
+    assert {k: v for k, v in reports[1].items() if k not in ("project_id", "name")} == single
+    code, _, err = run(
+        capsys, "--workspace", str(seeded_path), "check-site", "--plan", "静海区", "--type", "wind"
+    )
+    assert code == 2 and "drop --type" in err

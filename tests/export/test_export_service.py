@@ -8,6 +8,7 @@ import pytest
 
 from gis_carbon.errors import ExportError
 from gis_carbon.export.common import ExportCancelled
+from gis_carbon.feedback import Feedback, RecordingFeedback
 from gis_carbon.services.exports import FORMATS, export, export_report
 
 SUFFIX = {
@@ -26,16 +27,10 @@ SUFFIX = {
 def test_every_format_reports_progress_to_the_end(seeded, tmp_path: Path, fmt: str):
     out = tmp_path / "out"
     out.mkdir()
-    seen: list[tuple[int, int]] = []
-    result = export(
-        seeded,
-        fmt,
-        out / f"jinghai{SUFFIX[fmt]}",
-        plan="jinghai",
-        progress=lambda done, total: seen.append((done, total)),
-    )
+    seen = RecordingFeedback()
+    result = export(seeded, fmt, out / f"jinghai{SUFFIX[fmt]}", plan="jinghai", feedback=seen)
     assert result.projects == 21 and all(p.exists() for p in result.paths)
-    assert seen[-1][0] == seen[-1][1] and [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert seen.fractions[-1] == 1.0 and seen.fractions == sorted(seen.fractions)
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary left
 
 
@@ -45,14 +40,16 @@ def test_cancel_leaves_no_file_and_keeps_the_old_one(seeded, tmp_path: Path, fmt
     out.mkdir()
     target = out / f"jinghai{SUFFIX[fmt]}"
     target.write_bytes(b"the previous export")
-    calls = {"n": 0}
 
-    def cancel_after_two() -> bool:
-        calls["n"] += 1
-        return calls["n"] > 2
+    class CancelAfterTwoChecks(Feedback):
+        checks = 0
+
+        def is_cancelled(self) -> bool:
+            self.checks += 1
+            return self.checks > 2
 
     with pytest.raises(ExportCancelled):
-        export(seeded, fmt, target, plan="jinghai", cancel=cancel_after_two)
+        export(seeded, fmt, target, plan="jinghai", feedback=CancelAfterTwoChecks())
     assert sorted(p.name for p in out.iterdir()) == [target.name]
     assert target.read_bytes() == b"the previous export"
 

@@ -3,7 +3,6 @@ leaves the workspace byte-identical."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from io_testfiles import (
 )
 
 from gis_carbon.errors import InputFileError
+from gis_carbon.feedback import RecordingFeedback
 from gis_carbon.io import InputRowsError
 from gis_carbon.services.imports import ImportCancelled, import_file
 from project_db.sqlite.workspace import Workspace
@@ -236,19 +236,19 @@ def test_raster_is_copied_beside_the_workspace(seeded_path: Path, tmp_path: Path
 
 def test_cancel_before_the_write_leaves_nothing(seeded_path: Path, tmp_path: Path) -> None:
     ledger = write_ledger(tmp_path / "台账.xlsx")
-    event = threading.Event()
-    seen: list[str] = []
 
-    def progress(fraction: float, message: str) -> None:
-        seen.append(message)
-        if fraction >= 0.8:
-            event.set()
+    class CancelBeforeTheWrite(RecordingFeedback):
+        def progress(self, fraction: float, message: str = "") -> None:
+            super().progress(fraction, message)
+            if fraction >= 0.8:
+                self.cancel()
 
+    seen = CancelBeforeTheWrite()
     before = sha256(seeded_path)
     with Workspace(seeded_path) as ws, pytest.raises(ImportCancelled):
-        import_file(ws, ledger, progress=progress, cancel=event)
+        import_file(ws, ledger, feedback=seen)
     assert sha256(seeded_path) == before
-    assert seen[0].startswith("reading")
+    assert seen.messages[0].startswith("reading")
 
 
 def test_duplicate_layer_name_refused(seeded_path: Path, tmp_path: Path) -> None:
@@ -256,3 +256,19 @@ def test_duplicate_layer_name_refused(seeded_path: Path, tmp_path: Path) -> None
     with Workspace(seeded_path) as ws:
         import_file(ws, shp, as_layer="乡镇")
     _refused(seeded_path, shp, "already", as_layer="乡镇")
+
+
+def test_a_ledgers_sixty_seconds_are_carried_with_a_note(seeded_path: Path, tmp_path: Path) -> None:
+    # national ledgers round 59.996″ to "60.00″": imported at the next minute, and said so
+    rows = [
+        (1, "大邱庄渔光互补", "渔光互补", 100, "规划", 2025, "116°55′60.00″E", "38°56′00″N", ""),
+        (2, "中旺镇风电", "风电", 100, "前期", 2024, "116°50′00″E", "38°50′60″N", ""),
+        (3, "沿庄光伏", "地面光伏", 20, "规划", 2025, "116°51′00″E", "38°49′12″N", ""),
+    ]
+    ledger = write_ledger(tmp_path / "台账.xlsx", rows)
+    with Workspace(seeded_path) as ws:
+        result = import_file(ws, ledger, dry_run=True)
+    lonlat = {p.name: p.lonlat for p in result.projects}
+    assert lonlat["大邱庄渔光互补"] == pytest.approx((116 + 56 / 60, 38 + 56 / 60))
+    assert lonlat["中旺镇风电"] == pytest.approx((116 + 50 / 60, 38 + 51 / 60))
+    assert "2 DMS seconds written as 60″ carried into the minute (row 4, row 5)" in result.notes

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from pathlib import Path
 
 import pytest
 
+from gis_carbon.feedback import Cancelled, Feedback, RecordingFeedback
 from gis_carbon.services import background
 from gis_carbon.services.imports import ImportCancelled
 from project_db.sqlite.workspace import Workspace
@@ -60,10 +60,8 @@ def test_an_import_in_a_child_process_lands_in_the_parents_workspace(seeded_path
     ledger = _ledger(tmp_path / "ledger.geojson")
     with Workspace(seeded_path, create=False) as ws:
         before = {p.name for p in ws.projects()}
-        seen: list[tuple[float, str]] = []
-        summary = background.run_import(
-            seeded_path, ledger, progress=lambda f, m: seen.append((f, m))
-        )
+        seen = RecordingFeedback()
+        summary = background.run_import(seeded_path, ledger, feedback=seen)
         # the parent's connection, open all along, sees the child's committed rows
         after = {p.name: p for p in ws.projects()}
     assert summary.count == 3 and summary.mode == "projects" and not summary.dry_run
@@ -71,17 +69,17 @@ def test_an_import_in_a_child_process_lands_in_the_parents_workspace(seeded_path
     assert sorted(summary.project_ids) == sorted(after[n].id for n, *_ in POINTS)
     assert float(after["沿庄光伏"].capacity) == 12.5
     assert after["大邱庄光伏"].regions.county == "120118"  # located in 静海区
-    fractions = [f for f, _ in seen]
+    fractions = seen.fractions
     assert fractions and fractions == sorted(fractions) and fractions[-1] == 1.0
 
 
 def test_a_cancelled_import_leaves_the_workspace_byte_identical(seeded_path, tmp_path):
     ledger = _ledger(tmp_path / "ledger.geojson")
     digest, wal_size = _settled(seeded_path)
-    cancel = threading.Event()
-    cancel.set()  # cancelled before the child reads anything: it stops at its first check
+    feedback = Feedback()
+    feedback.cancel()  # cancelled before the child reads anything: it stops at its first check
     with pytest.raises(ImportCancelled, match="nothing was written"):
-        background.run_import(seeded_path, ledger, cancel=cancel)
+        background.run_import(seeded_path, ledger, feedback=feedback)
     wal = Path(f"{seeded_path}-wal")
     assert _sha256(seeded_path) == digest
     assert (wal.stat().st_size if wal.exists() else 0) == wal_size
@@ -94,14 +92,14 @@ def test_a_cancel_mid_import_from_progress_stops_before_the_write(seeded_path, t
     ]
     ledger = _ledger(tmp_path / "many.geojson", points)
     digest, _ = _settled(seeded_path)
-    cancel = threading.Event()
 
-    def progress(fraction: float, message: str) -> None:
-        if message.startswith("checking"):
-            cancel.set()
+    class CancelWhenChecking(Feedback):
+        def progress(self, fraction: float, message: str = "") -> None:
+            if message.startswith("checking"):
+                self.cancel()
 
     with pytest.raises(ImportCancelled):
-        background.run_import(seeded_path, ledger, progress=progress, cancel=cancel)
+        background.run_import(seeded_path, ledger, feedback=CancelWhenChecking())
     assert _sha256(seeded_path) == digest
     with Workspace(seeded_path, create=False) as ws:
         assert not [p for p in ws.projects() if p.name.startswith("测试")]
@@ -149,8 +147,11 @@ def test_a_cancelled_export_leaves_no_file(seeded_path, tmp_path):
     from gis_carbon.export.common import ExportCancelled
 
     out = tmp_path / "x.gpkg"
-    with pytest.raises(ExportCancelled):
-        background.run_export(seeded_path, "gpkg", out, cancel=lambda: True)
+    feedback = Feedback()
+    feedback.cancel()
+    with pytest.raises(ExportCancelled) as raised:
+        background.run_export(seeded_path, "gpkg", out, feedback=feedback)
+    assert isinstance(raised.value, Cancelled)  # one class for every kind of cancel
     assert not out.exists()
 
 

@@ -2,7 +2,12 @@
 
 ``117°03′52″E``, ``39°09′26″N``, ``117 03 52``, ``117°03'52"``, ``东经117度3分52秒``,
 ``117°03.87′``, ``-39.5``, ``117.0644``. Each form is a row of a table of separators, not a
-branch per form; anything else is refused with the text quoted.
+branch per form; anything else is refused with the text quoted. Seconds written as ``60″``
+(59.996″ rounded to two decimals, common in national ledgers) are carried into the minute,
+with a note to the caller's feedback.
+
+The one parser of the CLI (locate, add-project, edit-project), the desktop form and ledger
+imports; pure Python in the bottom layer, so every layer may use it.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import re
 import unicodedata
 
 from gis_carbon.errors import CoordinateError
+from gis_carbon.feedback import NO_FEEDBACK, Feedback
 
 # Hemisphere words and letters and the sign they give; the axis they imply.
 _HEMISPHERES: dict[str, tuple[int, str]] = {
@@ -68,8 +74,9 @@ def _hemisphere(pre: str | None, post: str | None, axis: str, text: str) -> int:
     return sign
 
 
-def parse_coordinate(value: object, axis: str) -> float:
-    """Degrees from a number or DMS text; ``axis`` is 'lon' or 'lat' (checks range, N/E)."""
+def parse_coordinate(value: object, axis: str, feedback: Feedback = NO_FEEDBACK) -> float:
+    """Degrees from a number or DMS text; ``axis`` is 'lon' or 'lat' (checks range, N/E).
+    ``feedback.info`` hears of seconds of 60 carried into the minute."""
     if axis not in _LIMITS:
         raise ValueError(f"axis must be 'lon' or 'lat', not {axis!r}")
     name = "longitude" if axis == "lon" else "latitude"
@@ -83,7 +90,7 @@ def parse_coordinate(value: object, axis: str) -> float:
             raise CoordinateError(f"{name} is empty")
         if text.lower() in ("nan", "inf", "-inf", "+inf", "infinity"):
             raise CoordinateError(f"{name} {value!r} is not a finite number")
-        degrees = _parse_text(text, axis, str(value))
+        degrees = _parse_text(text, axis, str(value), feedback)
     if not math.isfinite(degrees):
         raise CoordinateError(f"{name} {value!r} is not a finite number")
     limit = _LIMITS[axis]
@@ -92,7 +99,7 @@ def parse_coordinate(value: object, axis: str) -> float:
     return degrees
 
 
-def _parse_text(text: str, axis: str, original: str) -> float:
+def _parse_text(text: str, axis: str, original: str, feedback: Feedback) -> float:
     name = "longitude" if axis == "lon" else "latitude"
     match = _DECIMAL.match(text)
     if match:
@@ -108,6 +115,13 @@ def _parse_text(text: str, axis: str, original: str) -> float:
     degrees = float(match["deg"])
     minutes = float(match["min"]) if match["min"] else 0.0
     seconds = float(match["sec"]) if match["sec"] else 0.0
+    if seconds == 60 and minutes < 60:
+        # 59.996″ rounded to "60.00″": the same angle as the next minute, so carry it there
+        minutes, seconds = minutes + 1, 0.0
+        degrees, minutes = (degrees + 1, 0.0) if minutes == 60 else (degrees, minutes)
+        feedback.info(
+            f"{name} {original!r}: 60″ carried into the minute ({degrees:g}°{minutes:02g}′00″)"
+        )
     if minutes >= 60 or seconds >= 60:
         raise CoordinateError(f"{name} {original!r}: minutes and seconds must be below 60")
     if match["sec"] and match["min"] and "." in match["min"]:
