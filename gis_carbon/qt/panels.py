@@ -121,30 +121,76 @@ class TargetRow(QFrame):
         self.clicked.emit(self.progress.target.id)
 
 
-class IndicatorEntry(QWidget):
-    """A value for a target waiting for data: the year and the value in the target's unit."""
+class PendingTargets(QWidget):
+    """Targets waiting for data: a list (why each has none in its tooltip) and one entry row
+    for the chosen indicator: the year and the value in its unit."""
 
-    def __init__(self, target: Any, on_enter: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, pending: list[Any], on_enter: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.target_id = target.id
+        self.targets = {p.target.id: p.target for p in pending}
+        self.list = QTreeWidget()
+        self.list.setRootIsDecorated(False)
+        self.list.setHeaderLabels([tr("Target"), tr("Year"), tr("Goal")])
+        self.list.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        items = []
+        for p in pending:
+            t = p.target
+            name = t.name_zh if language() == "zh" else t.name_en
+            goal = f"{t.comparator.symbol}{format_number(t.value)} {t.unit}"
+            item = QTreeWidgetItem([name, str(t.year), goal])
+            item.setData(0, Qt.ItemDataRole.UserRole, t.id)
+            item.setToolTip(0, f"{t.quote}\n\n{p.reason or ''}".strip())
+            items.append(item)
+        self.list.addTopLevelItems(items)
+        self.list.setMinimumHeight(min(260, 24 + 22 * len(items)))
         self.year = QSpinBox()
         self.year.setRange(1990, 2100)
-        self.year.setValue(min(target.year, QDate.currentDate().year() - 1))
+        self.year.setValue(QDate.currentDate().year() - 1)
         self.value = QLineEdit()
-        self.value.setPlaceholderText(tr("value in {unit}").format(unit=target.unit))
+        self.unit = QLabel()
         self.enter = QPushButton(tr("Enter"))
-        self.enter.setEnabled(False)
-        self.value.textChanged.connect(lambda text: self.enter.setEnabled(bool(text.strip())))
+        self.hint = QLabel(tr("Choose an indicator above to enter its value"))
+        self.hint.setStyleSheet("color: #757575;")
+        self.target_id: str | None = None
+        self.value.textChanged.connect(lambda _t: self._update_enter())
         self.enter.clicked.connect(
             lambda: on_enter(self.target_id, self.year.value(), self.value.text().strip())
         )
         self.value.returnPressed.connect(self.enter.click)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 0, 6, 4)
-        layout.addWidget(self.year)
-        layout.addWidget(self.value, 1)
-        layout.addWidget(QLabel(target.unit))
-        layout.addWidget(self.enter)
+        self.list.currentItemChanged.connect(self._chosen)
+        entry = QHBoxLayout()
+        entry.addWidget(self.year)
+        entry.addWidget(self.value, 1)
+        entry.addWidget(self.unit)
+        entry.addWidget(self.enter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 0, 0, 0)
+        layout.addWidget(self.list)
+        layout.addWidget(self.hint)
+        layout.addLayout(entry)
+        self._chosen(None)
+
+    def choose(self, target_id: str) -> None:
+        for i in range(self.list.topLevelItemCount()):
+            item = self.list.topLevelItem(i)
+            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == target_id:
+                self.list.setCurrentItem(item)
+
+    def _chosen(self, item: QTreeWidgetItem | None, _previous: Any = None) -> None:
+        target = self.targets.get(item.data(0, Qt.ItemDataRole.UserRole)) if item else None
+        entering = target is not None and target.metric.value == "indicator"
+        self.target_id = target.id if entering and target is not None else None
+        if target is not None and entering:
+            self.year.setValue(min(target.year, QDate.currentDate().year() - 1))
+            self.value.setPlaceholderText(tr("value in {unit}").format(unit=target.unit))
+            self.unit.setText(target.unit)
+        for widget in (self.year, self.value):
+            widget.setEnabled(entering)
+        self.hint.setVisible(not entering)
+        self._update_enter()
+
+    def _update_enter(self) -> None:
+        self.enter.setEnabled(self.target_id is not None and bool(self.value.text().strip()))
 
 
 class TargetsPanel(QWidget):
@@ -231,30 +277,24 @@ class TargetsPanel(QWidget):
         for item in with_data:
             widgets.append(self._row(item))
         if pending:
-            self.pending_header = QToolButton()
-            self.pending_header.setCheckable(True)
-            self.pending_header.setChecked(True)
-            self.pending_header.setArrowType(Qt.ArrowType.DownArrow)
-            self.pending_header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            self.pending_header.setText(tr("Waiting for data ({n})").format(n=len(pending)))
-            self.pending_header.setStyleSheet("QToolButton { border: none; font-weight: bold; }")
-            widgets.append(self.pending_header)
-            group = QWidget()
-            group_layout = QVBoxLayout(group)
-            group_layout.setContentsMargins(8, 0, 0, 0)
-            group_layout.setSpacing(4)
-            for item in pending:
-                group_layout.addWidget(self._row(item))
-                if item.target.metric.value == "indicator":
-                    group_layout.addWidget(IndicatorEntry(item.target, self._enter_indicator))
-                elif item.reason:
-                    why = QLabel(html.escape(item.reason))
-                    why.setWordWrap(True)
-                    why.setStyleSheet("color: #757575;")
-                    group_layout.addWidget(why)
-            self.pending_group = group
-            self.pending_header.toggled.connect(self._toggle_pending)
-            widgets.append(group)
+            # One light list and one entry row, not a widget set per target: building ~40
+            # rows of bars, spin boxes and buttons held the GUI thread for 100+ ms.
+            header = QToolButton()
+            header.setCheckable(True)
+            header.setChecked(True)
+            header.setArrowType(Qt.ArrowType.DownArrow)
+            header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            header.setText(tr("Waiting for data ({n})").format(n=len(pending)))
+            header.setStyleSheet("QToolButton { border: none; font-weight: bold; }")
+            header.toggled.connect(self._toggle_pending)
+            self.pending_header = header
+            self.pending_group = PendingTargets(pending, self._enter_indicator)
+            self.pending_group.list.currentItemChanged.connect(
+                lambda item, _old: self.choose(
+                    item.data(0, Qt.ItemDataRole.UserRole) if item else None
+                )
+            )
+            widgets += [header, self.pending_group]
         for i, widget in enumerate(widgets):
             self.list_layout.insertWidget(i, widget)
         self._shown_widgets = widgets

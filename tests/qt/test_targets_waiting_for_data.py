@@ -8,7 +8,6 @@ import json
 from PySide6.QtCore import Qt
 
 from gis_carbon.cli import main
-from gis_carbon.qt.panels import IndicatorEntry
 
 
 def test_waiting_targets_are_listed_and_a_typed_value_reaches_status(
@@ -17,21 +16,28 @@ def test_waiting_targets_are_listed_and_a_typed_value_reaches_status(
     panel = window.targets_panel
     waiting = [p for p in window.progress if p.verdict.value == "no_data"]
     assert waiting, "静海区 has indicator targets without recorded values"
-    # every target of the plan has a row: none hidden
-    assert set(panel.rows) == {p.target.id for p in window.progress}
+    # every target of the plan is listed: with data as a bar, the rest under 待录入数据
+    pending = panel.pending_group
+    listed = [
+        pending.list.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole)
+        for i in range(pending.list.topLevelItemCount())
+    ]
+    assert sorted(listed) == sorted(p.target.id for p in waiting)
+    assert set(panel.rows) | set(listed) == {p.target.id for p in window.progress}
     assert panel.pending_header.text() == f"待录入数据（{len(waiting)}）"
-    assert panel.pending_group.isVisibleTo(panel)
+    assert pending.isVisibleTo(panel)
     assert f"{len(waiting)} 项待录入数据" in panel.state.text()
 
-    entries = panel.pending_group.findChildren(IndicatorEntry)
-    indicator_targets = [p.target for p in waiting if p.target.metric.value == "indicator"]
-    assert len(entries) == len(indicator_targets)
-    entry = entries[0]
-    target = next(t for t in indicator_targets if t.id == entry.target_id)
-    assert not entry.enter.isEnabled()
-    entry.year.setValue(2024)
-    qtbot.keyClicks(entry.value, "42")
-    assert entry.enter.isEnabled()
+    # nothing to enter until an indicator is chosen
+    assert not pending.enter.isEnabled() and not pending.value.isEnabled()
+    target = next(p.target for p in waiting if p.target.metric.value == "indicator")
+    pending.choose(target.id)
+    assert panel.chosen == target.id
+    assert pending.unit.text() == target.unit
+    pending.year.setValue(2024)
+    qtbot.keyClicks(pending.value, "42")
+    assert pending.enter.isEnabled()
+    entry = pending
     qtbot.mouseClick(entry.enter, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
         lambda: any(
@@ -46,7 +52,8 @@ def test_waiting_targets_are_listed_and_a_typed_value_reaches_status(
     assert status[target.id]["current"] is not None
     assert status[target.id]["verdict"] != "no_data"
 
-    # collapsing the group hides it, and the header says so with its arrow
+    # collapsing the (rebuilt) group hides it, and the header says so with its arrow
+    pending = panel.pending_group
     panel.pending_header.click()
-    assert not panel.pending_group.isVisibleTo(panel)
+    assert not pending.isVisibleTo(panel)
     assert panel.pending_header.arrowType() == Qt.ArrowType.RightArrow
