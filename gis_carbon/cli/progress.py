@@ -110,51 +110,18 @@ def _percent(value: float | None) -> str:
 # ---------------------------------------------------------------------------- commands
 
 
-def _policy_results(
-    ws: Any, plans: list[Any], chosen: str, as_of: int | None
-) -> dict[str, dict[str, list[Any]]]:
-    """Operating, pipeline and the chosen policy's results from one evaluation context."""
-    from gis_carbon.services.progress import evaluate_plans_by_policy
-
-    return evaluate_plans_by_policy(
-        ws, plans, ("operating", "pipeline", chosen), year=as_of, detail=True
-    )
-
-
 def cmd_status(args: argparse.Namespace) -> None:
+    from gis_carbon.services.progress import status_json, status_rows
+
     with open_from_args(args) as ws:
-        plans = [ws.plan(args.plan)] if args.plan else ws.plans()
-        results = _policy_results(ws, plans, args.count, args.as_of)
-        chosen = results[args.count]
-        out: list[dict[str, Any]] = []
-        for plan in plans:
-            for i, progress in enumerate(chosen[plan.id]):
-                target = progress.target
-                if args.year is not None and target.year != args.year:
-                    continue
-                if args.metric and target.metric.value not in args.metric:
-                    continue
-                by_policy = {policy: results[policy][plan.id][i] for policy in results}
-                out.append({"plan": plan, "progress": progress, "by_policy": by_policy})
+        plans = [ws.plan(args.plan)] if args.plan else None
+        out = status_rows(
+            ws, plans, count=args.count, year=args.year, as_of=args.as_of, metrics=args.metric
+        )
         if args.json:
-            print_json([_status_json(row) for row in out])
+            print_json([status_json(row) for row in out])
             return
         _print_status(out, args.count)
-
-
-def _status_json(row: dict[str, Any]) -> dict[str, Any]:
-    data: dict[str, Any] = row["progress"].to_json()
-    data["plan_name"] = row["plan"].name
-    data["by_policy"] = {
-        policy: {
-            "current": None if p.current is None else round(p.current, 6),
-            "percent": None if p.percent is None else round(p.percent, 1),
-            "gap": None if p.gap is None else round(p.gap, 6),
-            "verdict": p.verdict.value,
-        }
-        for policy, p in row["by_policy"].items()
-    }
-    return data
 
 
 def _print_status(rows: list[dict[str, Any]], policy: str) -> None:
