@@ -650,4 +650,12 @@ def _as_projects(
     return result
 
 
-__all__ = ["ROLE_CHOICES", "ImportCancelled", "ImportResult", "import_file"]
+def check_projects(
+    ws: Workspace, read: ReadResult, mapping: dict[str, str], *, plan_id: str | None = None
+) -> ImportResult:
+    """Check records read from anywhere (a file, a data frame) as `import` checks a ledger,
+    and locate them; nothing is written. InputRowsError lists every refused row."""
+    return _as_projects(ws, read, mapping, plan_id, True, lambda _fraction, _message: None, None)
+
+
+__all__ = ["ROLE_CHOICES", "ImportCancelled", "ImportResult", "check_projects", "import_file"]
