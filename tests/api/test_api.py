@@ -311,3 +311,16 @@ def test_the_analyst_example_runs(tmp_path: Path) -> None:
     assert "added=0 changed=0 unchanged=2" in done.stdout
     assert (tmp_path / "jinghai_map.html").stat().st_size > 10_000
     assert (tmp_path / "capacity_by_county.png").stat().st_size > 5_000
+
+
+def test_the_frame_benchmark_runs_at_its_small_default() -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "bench_api_frames.py"), "--runs", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    row = done.stdout.splitlines()[-1]
+    assert row.split()[0] == "2,000" and "frame ≤ read back" in row
