@@ -54,9 +54,11 @@ def popup_html(row: Any) -> str:
 
 
 def targets_panel(rows: Sequence[dict[str, Any]], title: str) -> str:
-    """A small fixed HTML table of targets (rows as `status --json` prints them)."""
+    """A small fixed HTML table of targets (rows as `status --json` prints them); targets
+    without data are counted beneath, not listed (a plan has dozens of indicator targets)."""
     body = []
-    for row in rows:
+    measured = [row for row in rows if row.get("verdict") != "no_data"]
+    for row in measured:
         unit = row.get("plan_unit") or row.get("unit") or ""
         value = row.get("plan_value", row.get("value"))
         target = f"{row.get('comparator_symbol', '')}{_cell(value)} {html.escape(unit)}"
@@ -68,14 +70,18 @@ def targets_panel(rows: Sequence[dict[str, Any]], title: str) -> str:
             f"<td>{target}</td><td>{percent}</td>"
             f"<td>{html.escape(row.get('verdict_zh') or row.get('verdict') or '')}</td></tr>"
         )
+    unmeasured = len(rows) - len(measured)
+    footer = f"<div>另有 {unmeasured} 项目标无数据 ({unmeasured} more without data)</div>"
     return (
-        "<div class='gc-targets' style='position:absolute;top:10px;right:10px;z-index:1000;"
+        "<div class='gc-targets' style='position:absolute;top:10px;left:54px;z-index:1000;"
         "background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;font-size:12px;"
-        "box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:45%;overflow:auto'>"
+        "box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:40%;max-width:60%;overflow:auto'>"
         f"<b>{html.escape(title)}</b><table>"
         "<tr><th>目标</th><th>年份</th><th>目标值</th><th>%</th><th>判断</th></tr>"
         + "".join(body)
-        + "</table></div>"
+        + "</table>"
+        + (footer if unmeasured else "")
+        + "</div>"
     )
 
 

@@ -294,7 +294,11 @@ def test_map_names_every_project_of_the_plan(seeded_path: Path) -> None:
         assert html.escape(quote) in page, name
     approximate = (projects["precision"] != "exact").sum()
     assert approximate > 0 and page.count('"dashArray": "6 4"') == approximate
-    assert "gc-targets" in page and html.escape(targets["name_zh"].iloc[0]) in page
+    measured = targets[targets["verdict"] != "no_data"]
+    assert "gc-targets" in page and len(measured) > 0
+    for name, percent in zip(measured["name_zh"], measured["percent"], strict=True):
+        assert html.escape(name) in page and f"{percent:.1f}%" in page
+    assert f"另有 {len(targets) - len(measured)} 项目标无数据" in page
     assert "静海区" in page  # the outline's tooltip
 
 
