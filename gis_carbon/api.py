@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -111,7 +112,7 @@ class Workspace:
 
     # ------------------------------------------------------------ lifecycle
     @property
-    def path(self) -> os.PathLike[str]:
+    def path(self) -> Path:
         """The workspace file."""
         return self._open().path
 
@@ -218,6 +219,13 @@ class Workspace:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
         frame["year"] = pd.array(frame["year"].tolist(), dtype="Int64")
         return StatusFrame(frame)
+
+    def history(self, project_id: int) -> pd.DataFrame:
+        """The change history of a project, oldest first: at (UTC), author, action (insert,
+        update, delete, restore), and the project before and after as dicts."""
+        entries = self._open().history(project_id)
+        columns = ["at", "author", "action", "before", "after"]
+        return pd.DataFrame([{c: getattr(e, c) for c in columns} for e in entries], columns=columns)
 
     # ------------------------------------------------------------ writing
     def add_projects(

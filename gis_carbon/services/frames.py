@@ -270,6 +270,18 @@ def _read_frame(frame: Any, key: str | None = None) -> tuple[ReadResult, dict[st
     mapping = detect_mapping([c for c in columns if c != geometry_name])
     if key is not None and key not in columns:
         raise ValidationError(f"key {key!r} is not a column; columns: {', '.join(columns)}")
+    wanted = [("name", "name/项目名称"), ("type", "type/类型")]
+    if not is_geo:
+        wanted += [("lon", "lon/经度"), ("lat", "lat/纬度")]
+    missing = [label for fld, label in wanted if fld not in mapping]
+    if missing:
+        raise ValidationError(
+            f"no column for {', '.join(missing)} among {', '.join(columns) or 'no columns'}: "
+            "rename the columns (frame.rename(columns={...})); for projected coordinates "
+            "pass a GeoDataFrame with its CRS",
+            "columns",
+            missing,
+        )
     records, keys, problems = _frame_records(frame, mapping, key)
     if not is_geo:
         # table_records labels each row "row <number>": the index label here

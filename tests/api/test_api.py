@@ -160,14 +160,14 @@ def test_add_projects_from_a_dataframe_round_trip(seeded_path: Path) -> None:
         result = ws.add_projects(ledger)
         assert len(result.added) == 2 and result.changed == result.unchanged == []
         frame = ws.projects().set_index("id").loc[result.added]
-        history = ws._open().history(result.added[0])
+        history = ws.history(result.added[0])
     assert len(frame) == 2 and before + 2 == written(seeded_path)[0]
     assert list(frame["capacity"]) == [100.0, 35.5]
     assert list(frame["status"]) == ["construction", "planned"]
     assert frame["year"].iloc[0] == 2025 and pd.isna(frame["year"].iloc[1])
     assert set(frame["county_name"]) == {"静海区"}
     assert [(p.x, p.y) for p in frame.geometry] == [(116.95, 38.85), (117.01, 38.80)]
-    assert [h.author for h in history] == ["api"]
+    assert list(history["author"]) == ["api"]
 
 
 def test_add_projects_from_a_gauss_kruger_geodataframe(seeded_path: Path) -> None:
@@ -187,12 +187,12 @@ def test_add_projects_from_a_gauss_kruger_geodataframe(seeded_path: Path) -> Non
     with gc.open(seeded_path, author="analyst") as ws:
         result = ws.add_projects(gdf)
         row = ws.projects().set_index("id").loc[result.added[0]]
-        history = ws._open().history(result.added[0])
+        history = ws.history(result.added[0])
     assert row["name"] == "高斯测试光伏" and row["capacity"] == 25.0
     assert row["county_name"] == "静海区"
     assert row.geometry.x == pytest.approx(lon, abs=1e-6)
     assert row.geometry.y == pytest.approx(lat, abs=1e-6)
-    assert history[0].author == "analyst"
+    assert list(history["author"]) == ["analyst"]
 
 
 @pytest.mark.parametrize(
@@ -244,10 +244,13 @@ def test_key_updates_instead_of_duplicating(seeded_path: Path) -> None:
         assert result.changed == [first] and len(result.unchanged) == len(jinghai) - 1
         assert len(ws.projects()) == count
         stored = ws.projects().set_index("id").loc[first]
-        history = ws._open().history(first)
+        history = ws.history(first)
     assert stored["capacity"] == 321.0
     assert stored["quote"] == jinghai.set_index("id").loc[first, "quote"]  # kept
-    assert (history[-1].action, history[-1].author) == ("update", "api")
+    last = history.iloc[-1]
+    assert (last["action"], last["author"]) == ("update", "api")
+    assert (last["before"]["capacity"], last["after"]["capacity"]) != (321.0, 321.0)
+    assert last["after"]["capacity"] == 321.0
 
 
 def test_key_by_name_and_an_unknown_key(seeded_path: Path) -> None:
@@ -328,3 +331,27 @@ def test_the_frame_benchmark_runs_at_its_small_default() -> None:
     assert done.returncode == 0, done.stderr
     row = done.stdout.splitlines()[-1]
     assert row.split()[0] == "2,000" and "frame ≤ read back" in row
+
+
+def test_a_frame_without_the_needed_columns_is_told_which(seeded_path: Path) -> None:
+    before = written(seeded_path)
+    with gc.open(seeded_path) as ws:
+        with pytest.raises(
+            GisCarbonError, match=r"no column for lon/经度, lat/纬度 among name, type"
+        ):
+            ws.add_projects(pd.DataFrame({"name": ["甲"], "type": ["wind"]}))
+        with pytest.raises(GisCarbonError, match="no column for type/类型"):
+            ws.add_projects(pd.DataFrame({"name": ["甲"], "经度": [117.0], "纬度": [38.8]}))
+    assert written(seeded_path) == before
+
+
+def test_plans_and_targets_equal_the_cli(
+    seeded_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with gc.open(seeded_path) as ws:
+        for plan in PLANS:
+            frame = ws.targets(plan)
+            cli = cli_json(capsys, seeded_path, "targets", "--plan", plan)
+            assert list(frame["id"]) == [t["id"] for t in cli]
+            assert list(frame["quote"]) == [t["quote"] for t in cli]
+            assert list(frame["value"]) == [t["plan_value"] for t in cli]
