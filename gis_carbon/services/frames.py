@@ -185,9 +185,7 @@ def _is_number(value: Any) -> bool:
         return False
 
 
-def _quantity_text(
-    value: Any, ptype: ProjectType, which: str, header_unit: str | None
-) -> str | None:
+def _quantity_text(value: Any, ptype: ProjectType, which: str, header_unit: str | None) -> str:
     """The cell as the import path reads it: a bare number is in the type's unit (unless the
     column header names one, which the import path applies); text keeps its own unit."""
     from gis_carbon.services.projects import parse_capacity_for_type
@@ -210,7 +208,9 @@ def _frame_records(
     row and the column. Also each row's `key` value.
 
     Columns a projects frame derives (id, type_zh, county_name …) are not stored with the
-    project: a frame read with `projects()` goes back in without them as attributes."""
+    project: a frame read with `projects()` goes back in without them as attributes. Other
+    unmapped columns are kept as attributes, as `import` keeps them (a key such as a ledger
+    number among them: the next keyed import finds the project by it)."""
     from gis_carbon.io.tabular import header_unit
 
     geometry_name = frame.geometry.name if hasattr(frame, "geometry") else None
@@ -224,9 +224,7 @@ def _frame_records(
         where = f"row {label}"
         cells = {str(c): plain_value(v) for c, v in zip(columns, values, strict=True)}
         keys.append(None if key is None else cells.get(key))
-        props = {c: v for c, v in cells.items() if c not in derived and c != key}
-        if key is not None and key in mapping.values():
-            props[key] = cells[key]
+        props = {c: v for c, v in cells.items() if c not in derived}
         records.append(Record(where, props))
         # Problems read "row 3: column 'capacity': …": the import path skips a row so named.
         type_column = mapping.get("type")
@@ -324,7 +322,7 @@ def _matches(
                 found.append(ws.get_project(int(value)))
             except (NotFoundError, ValueError, TypeError):
                 raise NotFoundError(
-                    f"{record.where}, column 'id': no project with id {value!r}"
+                    f"{record.where}: column 'id': no project with id {value!r}"
                 ) from None
         return found
     by_key: dict[Any, list[Project]] = {}
@@ -336,7 +334,7 @@ def _matches(
         if len(same) > 1:
             ids = ", ".join(str(p.id) for p in same)
             raise ValidationError(
-                f"{record.where}, column {key!r}: {value!r} matches several projects ({ids})",
+                f"{record.where}: column {key!r}: {value!r} matches several projects ({ids})",
                 key,
                 value,
             )

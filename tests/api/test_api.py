@@ -355,3 +355,25 @@ def test_plans_and_targets_equal_the_cli(
             assert list(frame["id"]) == [t["id"] for t in cli]
             assert list(frame["quote"]) == [t["quote"] for t in cli]
             assert list(frame["value"]) == [t["plan_value"] for t in cli]
+
+
+def test_a_ledger_number_key_finds_the_project_next_time(seeded_path: Path) -> None:
+    ledger = pd.DataFrame(
+        {
+            "台账编号": ["JH-001", "JH-002"],
+            "name": ["台账风电一", "台账风电二"],
+            "type": ["wind", "wind"],
+            "capacity": [50, 60],
+            "lon": [116.95, 116.97],
+            "lat": [38.85, 38.87],
+        }
+    )
+    with gc.open(seeded_path) as ws:
+        first = ws.add_projects(ledger, key="台账编号")
+        assert len(first.added) == 2
+        ledger.loc[1, "name"] = "台账风电二（更名）"
+        second = ws.add_projects(ledger, key="台账编号")
+        assert (second.added, second.changed) == ([], [first.added[1]])
+        assert ws.projects().set_index("id").loc[first.added[1], "name"] == "台账风电二（更名）"
+        with pytest.raises(GisCarbonError, match=r"row 0: column 'id': no project with id 99999"):
+            ws.add_projects(ledger.assign(id=[99999, None]), key="id")
