@@ -9,8 +9,7 @@ from gis_carbon.cli import add_command, open_from_args, print_json, print_table
 from gis_carbon.errors import ValidationError
 
 if TYPE_CHECKING:
-    from gis_carbon.model.plan import Plan
-    from gis_carbon.model.storage import WorkspaceStore
+    pass
 
 _POLICIES = ("operating", "construction", "pipeline")
 
@@ -113,58 +112,26 @@ def _percent(value: float | None) -> str:
 # ---------------------------------------------------------------------------- commands
 
 
-def _policy_results(
-    ws: WorkspaceStore, plans: list[Plan], args: argparse.Namespace
-) -> dict[str, dict[str, list[Any]]]:
-    """Operating, pipeline and the chosen policy's results from one evaluation context."""
-    from gis_carbon.cli.terminal import terminal_feedback
-    from gis_carbon.services.progress import evaluate_plans_by_policy
-
-    with terminal_feedback(args, unit="targets") as feedback:
-        return evaluate_plans_by_policy(
-            ws,
-            plans,
-            ("operating", "pipeline", args.count),
-            year=args.as_of,
-            detail=True,
-            feedback=feedback,
-        )
-
-
 def cmd_status(args: argparse.Namespace) -> None:
+    from gis_carbon.cli.terminal import terminal_feedback
+    from gis_carbon.services.progress import status_json, status_rows
+
     with open_from_args(args) as ws:
-        plans = [ws.plan(args.plan)] if args.plan else ws.plans()
-        results = _policy_results(ws, plans, args)
-        chosen = results[args.count]
-        out: list[dict[str, Any]] = []
-        for plan in plans:
-            for i, progress in enumerate(chosen[plan.id]):
-                target = progress.target
-                if args.year is not None and target.year != args.year:
-                    continue
-                if args.metric and target.metric.value not in args.metric:
-                    continue
-                by_policy = {policy: results[policy][plan.id][i] for policy in results}
-                out.append({"plan": plan, "progress": progress, "by_policy": by_policy})
+        plans = [ws.plan(args.plan)] if args.plan else None
+        with terminal_feedback(args, unit="targets") as feedback:
+            out = status_rows(
+                ws,
+                plans,
+                count=args.count,
+                year=args.year,
+                as_of=args.as_of,
+                metrics=args.metric,
+                feedback=feedback,
+            )
         if args.json:
-            print_json([_status_json(row) for row in out])
+            print_json([status_json(row) for row in out])
             return
         _print_status(out, args.count)
-
-
-def _status_json(row: dict[str, Any]) -> dict[str, Any]:
-    data: dict[str, Any] = row["progress"].to_json()
-    data["plan_name"] = row["plan"].name
-    data["by_policy"] = {
-        policy: {
-            "current": None if p.current is None else round(p.current, 6),
-            "percent": None if p.percent is None else round(p.percent, 1),
-            "gap": None if p.gap is None else round(p.gap, 6),
-            "verdict": p.verdict.value,
-        }
-        for policy, p in row["by_policy"].items()
-    }
-    return data
 
 
 def _print_status(rows: list[dict[str, Any]], policy: str) -> None:

@@ -95,6 +95,25 @@ ProjectBrief = tuple[
 ]
 
 
+# The columns `project_columns` returns, as stored; `geom` is the geometry as WKB.
+FRAME_COLUMNS = (
+    "id",
+    "name",
+    "type",
+    "capacity",
+    "energy",
+    "status",
+    "year",
+    "province_code",
+    "city_code",
+    "county_code",
+    "precision",
+    "quote",
+    "plan_id",
+    "geom",
+)
+
+
 class ProjectLocation(NamedTuple):
     id: int
     name: str
@@ -191,6 +210,18 @@ class WorkspaceStore(Protocol):
     ) -> list[Project]: ...
     def projects_by_id(self, ids: Iterable[int]) -> list[Project]:
         """Projects in the order given; NotFoundError names the first id not stored."""
+        ...
+
+    def project_columns(
+        self,
+        *,
+        plan_id: str | None = None,
+        region_code: str | None = None,
+        types: Iterable[str] | None = None,
+        statuses: Iterable[str] | None = None,
+    ) -> dict[str, list[Any]]:
+        """FRAME_COLUMNS → one list per column, ordered by id, of the projects passing the
+        filters of `projects`; for data frames: no Project object per row."""
         ...
 
     def count_projects(self) -> int: ...

@@ -630,4 +630,12 @@ def _as_projects(
     return result
 
 
-__all__ = ["ROLE_CHOICES", "ImportCancelled", "ImportResult", "import_file"]
+def check_projects(
+    ws: WorkspaceStore, read: ReadResult, mapping: dict[str, str], *, plan_id: str | None = None
+) -> ImportResult:
+    """Check records read from anywhere (a file, a data frame) as `import` checks a ledger,
+    and locate them; nothing is written. InputRowsError lists every refused row."""
+    return _as_projects(ws, read, mapping, plan_id, True, NO_FEEDBACK, None)
+
+
+__all__ = ["ROLE_CHOICES", "ImportCancelled", "ImportResult", "check_projects", "import_file"]

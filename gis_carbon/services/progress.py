@@ -45,6 +45,8 @@ __all__ = [
     "indicator_names",
     "record_indicator",
     "rollup",
+    "status_json",
+    "status_rows",
     "trajectory",
     "trajectory_detail",
 ]
@@ -129,6 +131,60 @@ def evaluate_plans_by_policy(
         results[policy] = {pid: [evaluated(ctx, t) for t in ts] for pid, ts in targets.items()}
     feedback.progress_count(total, total, "")
     return results
+
+
+def status_rows(
+    ws: WorkspaceStore,
+    plans: Iterable[Plan | str] | None = None,
+    *,
+    count: StatusPolicy | str = StatusPolicy.PIPELINE,
+    year: int | None = None,
+    as_of: int | None = None,
+    metrics: Iterable[str] | None = None,
+    feedback: Feedback = NO_FEEDBACK,
+) -> list[dict[str, Any]]:
+    """What `status` shows: one row per target of `plans` (default: all) as
+    {"plan", "progress" (under `count`), "by_policy" (operating, pipeline and `count`)}.
+
+    `year` keeps the targets of that year, `metrics` those metrics; `as_of` counts only the
+    projects commissioned by then. The CLI and the Python API both print these rows."""
+    chosen_plans = ws.plans() if plans is None else [_plan(ws, p) for p in plans]
+    results = evaluate_plans_by_policy(
+        ws,
+        chosen_plans,
+        ("operating", "pipeline", count),
+        year=as_of,
+        detail=True,
+        feedback=feedback,
+    )
+    wanted = None if metrics is None else set(metrics)
+    rows: list[dict[str, Any]] = []
+    for plan in chosen_plans:
+        for i, progress in enumerate(results[count][plan.id]):
+            target = progress.target
+            if year is not None and target.year != year:
+                continue
+            if wanted is not None and target.metric.value not in wanted:
+                continue
+            by_policy = {policy: results[policy][plan.id][i] for policy in results}
+            rows.append({"plan": plan, "progress": progress, "by_policy": by_policy})
+    return rows
+
+
+def status_json(row: dict[str, Any]) -> dict[str, Any]:
+    """One row of `status_rows` as the JSON `status --json` prints."""
+    data: dict[str, Any] = row["progress"].to_json()
+    data["plan_name"] = row["plan"].name
+    data["by_policy"] = {
+        policy: {
+            "current": None if p.current is None else round(p.current, 6),
+            "percent": None if p.percent is None else round(p.percent, 1),
+            "gap": None if p.gap is None else round(p.gap, 6),
+            "verdict": p.verdict.value,
+        }
+        for policy, p in row["by_policy"].items()
+    }
+    return data
 
 
 def evaluate_target(

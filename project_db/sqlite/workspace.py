@@ -30,6 +30,7 @@ from gis_carbon.model.project import (
     validate_project,
 )
 from gis_carbon.model.storage import (
+    FRAME_COLUMNS,
     HistoryEntry,
     LayerRecord,
     ProjectBrief,
@@ -582,28 +583,30 @@ class Workspace:
         statuses: Iterable[str] | None = None,
     ) -> list[Project]:
         """Projects filtered by plan (its own projects), region (any level) and type/status."""
-        where: list[str] = []
-        params: list[Any] = []
-        if plan_id is not None:
-            where.append("plan_id = ?")
-            params.append(plan_id)
-        if region_code is not None:
-            where.append(
-                "(province_code = :r OR city_code = :r OR county_code = :r OR township_code = :r)".replace(
-                    ":r", "?"
-                )
-            )
-            params.extend([region_code] * 4)
-        for column, values in (("type", types), ("status", statuses)):
-            if values is not None:
-                values = list(values)
-                where.append(f"{column} IN ({', '.join('?' for _ in values)})")
-                params.extend(values)
+        where, params = _project_filters(plan_id, region_code, types, statuses)
         sql = _SELECT_PROJECTS
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY id"
         return rows_to_projects(self.db.conn.execute(sql, params))
+
+    def project_columns(
+        self,
+        *,
+        plan_id: str | None = None,
+        region_code: str | None = None,
+        types: Iterable[str] | None = None,
+        statuses: Iterable[str] | None = None,
+    ) -> dict[str, list[Any]]:
+        where, params = _project_filters(plan_id, region_code, types, statuses)
+        sql = f"SELECT {', '.join(FRAME_COLUMNS)} FROM projects"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self.db.conn.execute(sql + " ORDER BY id", params).fetchall()
+        if not rows:
+            return {column: [] for column in FRAME_COLUMNS}
+        transposed = zip(*rows, strict=True)  # every row has every column
+        return dict(zip(FRAME_COLUMNS, (list(v) for v in transposed), strict=True))
 
     def count_projects(self) -> int:
         return int(self.db.conn.execute("SELECT count(*) FROM projects").fetchone()[0])
@@ -977,6 +980,33 @@ _BRIEF_COLUMNS = (
     "id, name, type, status, year, capacity, energy, county_code, city_code, province_code"
 )
 _IDS_PER_QUERY = 500  # well below SQLite's 999 host parameters of older builds
+
+
+# A region code matches a project at any of its levels.
+_REGION_LEVELS = ("province_code", "city_code", "county_code", "township_code")
+
+
+def _project_filters(
+    plan_id: str | None,
+    region_code: str | None,
+    types: Iterable[str] | None,
+    statuses: Iterable[str] | None,
+) -> tuple[list[str], list[Any]]:
+    """The WHERE clauses and parameters of the projects listings' filters."""
+    where: list[str] = []
+    params: list[Any] = []
+    if plan_id is not None:
+        where.append("plan_id = ?")
+        params.append(plan_id)
+    if region_code is not None:
+        where.append("(" + " OR ".join(f"{level} = ?" for level in _REGION_LEVELS) + ")")
+        params.extend([region_code] * len(_REGION_LEVELS))
+    for column, values in (("type", types), ("status", statuses)):
+        if values is not None:
+            chosen = list(values)
+            where.append(f"{column} IN ({_marks(chosen)})")
+            params.extend(chosen)
+    return where, params
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
