@@ -220,6 +220,10 @@ class MainWindow(QMainWindow):
                 "Delete selected", self.delete_selected, QKeySequence.StandardKey.Delete
             ),
             "edit_plans": self._action("Plans and targets…", self.open_plan_editor, "Ctrl+P"),
+            "export_indicators": self._action(
+                "Export indicator template…", self.export_indicators_dialog
+            ),
+            "import_indicators": self._action("Import indicators…", self.import_indicators_dialog),
             "zoom_full": self._action("Zoom to China", self.zoom_full, "Ctrl+0"),
             "zoom_plan": self._action("Zoom to plan region", self.zoom_to_plan, "Ctrl+9"),
             "zoom_selection": self._action("Zoom to selection", self.zoom_to_selection, "Ctrl+8"),
@@ -240,7 +244,18 @@ class MainWindow(QMainWindow):
         self.tool_actions[Tool.PAN].setChecked(True)
         menu = self.menuBar()
         file_menu = menu.addMenu(tr("&File"))
-        for key in ("new", "open", None, "import", "export", None, "quit"):
+        for key in (
+            "new",
+            "open",
+            None,
+            "import",
+            "export",
+            None,
+            "export_indicators",
+            "import_indicators",
+            None,
+            "quit",
+        ):
             file_menu.addSeparator() if key is None else file_menu.addAction(self.action_table[key])
         edit_menu = menu.addMenu(tr("&Edit"))
         for key in ("undo", "redo", None, "delete", None, "edit_plans"):
@@ -1131,6 +1146,55 @@ class MainWindow(QMainWindow):
         )
         if path:
             self.export_path(path)
+
+    def export_indicators_dialog(self) -> None:
+        if not self.plan_id:
+            return
+        path, _chosen = QFileDialog.getSaveFileName(
+            self, tr("Export indicator template"), "", "Excel (*.xlsx)"
+        )
+        if path:
+            self.export_indicators(path if path.lower().endswith(".xlsx") else path + ".xlsx")
+
+    def export_indicators(self, path: str) -> None:
+        """The plan's indicators as an Excel template, a column per year (existing values)."""
+        from gis_carbon.services.indicators import export_indicator_template
+
+        plan_id = self.plan_id or ""
+
+        def work(feedback: Feedback, ws: WorkspaceStore) -> Any:
+            return export_indicator_template(ws, plan_id, path)
+
+        self._track(
+            tr("Exporting"),
+            work,
+            lambda _r: self.statusBar().showMessage(
+                tr("Exported to {path}").format(path=path), 10000
+            ),
+            workspace=True,
+        )
+
+    def import_indicators_dialog(self) -> None:
+        path, _chosen = QFileDialog.getOpenFileName(
+            self, tr("Import indicators"), "", "Excel (*.xlsx)"
+        )
+        if path:
+            self.import_indicators(path)
+
+    def import_indicators(self, path: str) -> None:
+        """A filled-in template read back, all values or none; then re-evaluated."""
+        from gis_carbon.services.indicators import import_indicator_workbook
+
+        def work(feedback: Feedback, ws: WorkspaceStore) -> Any:
+            return import_indicator_workbook(ws, path)
+
+        def done(result: Any) -> None:
+            self.statusBar().showMessage(
+                tr("Recorded {n} indicator values").format(n=len(result.recorded)), 10000
+            )
+            self.evaluate()
+
+        self._track(tr("Importing"), work, done, workspace=True)
 
     def export_path(self, path: str, fmt: str | None = None) -> None:
         from gis_carbon.services import background

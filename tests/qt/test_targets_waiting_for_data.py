@@ -57,3 +57,31 @@ def test_waiting_targets_are_listed_and_a_typed_value_reaches_status(
     panel.pending_header.click()
     assert not pending.isVisibleTo(panel)
     assert panel.pending_header.arrowType() == Qt.ArrowType.RightArrow
+
+
+def test_indicator_template_round_trip_from_the_window(window, qtbot, tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    path = tmp_path / "静海区指标.xlsx"
+    window.export_indicators(str(path))
+    qtbot.waitUntil(path.exists, timeout=30_000)
+    book = load_workbook(path)
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    first = [c.value for c in sheet[2]]
+    indicator, region = first[1], first[2]
+    target = next(
+        p.target
+        for p in window.progress
+        if p.target.params.get("indicator") == indicator and p.target.region_code == region
+    )
+    sheet.cell(row=2, column=header.index(2023) + 1, value=7.5)
+    book.save(path)
+    window.import_indicators(str(path))
+    qtbot.waitUntil(
+        lambda: any(
+            p.target.id == target.id and p.verdict.value != "no_data" for p in window.progress
+        ),
+        timeout=60_000,
+    )
+    assert "已录入 1 个指标数值" in window.statusBar().currentMessage()
