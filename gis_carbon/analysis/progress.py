@@ -1246,9 +1246,17 @@ def trajectory_of(ctx: EvaluationContext, target: Target) -> Trajectory:
             else:
                 by_year[years[pid]] += value  # type: ignore[index]
     else:
+        stock = horizon.baselines_for(target, scope) if target.metric is Metric.CAPACITY_SUM else {}
+        stock_years = {region: chosen[0].year for region, chosen in stock.items()}
+        for chosen in stock.values():  # the existing stock starts the line at its year
+            for baseline in chosen:
+                by_year[baseline.year] += baseline.base_value
         for row in horizon.grouped_rows(target.region_code):
             if _exclusion(horizon, row, scope, as_of) is not None:
                 continue
+            stock_year = next((stock_years[r] for r in row.chain if r in stock_years), None)
+            if stock_year is not None and row.year is not None and row.year <= stock_year:
+                continue  # inside the stock
             factor = 1.0 if counting == "count" else _unit_factor(row.type, target.base_unit)
             if factor is None:
                 continue

@@ -65,6 +65,7 @@ class Bar:
     operating: float | None  # % of the target reached by operating projects
     pipeline: float | None  # % reached by the whole pipeline
     text: str  # the value shown at the bar's end
+    baseline: float | None = None  # % of the target that is recorded existing stock (存量)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ _LABELS = {
         "year": "投产年份",
         "none": "本方案没有可计算进度的目标",
         "bars": "目标进度",
+        "baseline": "其中存量",
     },
     "en": {
         "operating": "operating",
@@ -98,6 +100,7 @@ _LABELS = {
         "cumulative_pipeline": "cumulative: pipeline",
         "cumulative_operating": "cumulative: operating",
         "with_unknown": "cumulative: pipeline + year unknown {v:g} {unit}",
+        "baseline": "of which existing stock",
         "target": "target",
         "year": "commissioning year",
         "none": "no target of this plan can be evaluated",
@@ -182,6 +185,19 @@ def _draw_bars(ax: Any, bars: Sequence[Bar], labels: dict[str, str]) -> None:
         color=_OPERATING_COLOUR,
         label=labels["operating"],
     )
+    stock = [(y, b) for y, b in zip(ys, bars, strict=True) if b.baseline]
+    if stock:  # the existing stock is part of both bars: hatched over their start
+        for offset in (height / 2, -height / 2):
+            ax.barh(
+                [y + offset for y, _ in stock],
+                [capped(b.baseline) for _, b in stock],
+                height,
+                fill=False,
+                hatch="///",
+                edgecolor="#424242",
+                linewidth=0,
+                label=labels["baseline"] if offset > 0 else None,
+            )
     for y, bar in zip(ys, bars, strict=True):
         ax.text(capped(bar.pipeline) + 1.5, y + height / 2, bar.text, va="center", fontsize=8)
         if bar.operating is not None:

@@ -268,9 +268,24 @@ def targets_table(
                 "gap": got.get("gap"),
                 "gap_unit": got.get("unit") if got.get("gap") is not None else None,
                 "verdict": got.get("verdict_zh") or got.get("verdict"),
+                # 存量 + 新增 where the existing stock counts, in the plan's unit
+                **_parts_in_plan_unit(t, got.get("parts")),
             }
         )
     return rows
+
+
+def _parts_in_plan_unit(target: Target, parts: dict[str, Any] | None) -> dict[str, Any]:
+    if not parts:
+        return {"baseline": None, "new": None, "parts_text": None}
+    baseline = target.in_plan_unit(parts["baseline"])
+    new = target.in_plan_unit(parts["new"])
+    years = "、".join(str(y) for y in parts.get("baseline_years", []))
+    return {
+        "baseline": baseline,
+        "new": new,
+        "parts_text": f"存量 {display_number(baseline)} ({years}) + 新增 {display_number(new)}",
+    }
 
 
 def display_number(value: Any) -> str:

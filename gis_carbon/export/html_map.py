@@ -180,6 +180,7 @@ def map_data(selection: Selection, *, with_boundaries: bool = True) -> dict[str,
             "gap": _number(row["gap"]),
             "gap_unit": row["gap_unit"],
             "verdict": None if row["verdict"] is None else str(row["verdict"]),
+            "parts": row["parts_text"],
         }
         for row in targets_table(selection.targets, selection.progress)
     ]
@@ -441,6 +442,7 @@ _APP_JS = r"""
         bar.appendChild(fill);
         box.appendChild(bar);
         box.appendChild(el("div", "当前 " + num(t.current) + " " + t.unit + " · 完成 " + num(t.percent) + "%" + (t.verdict ? " · " + t.verdict : ""), "gc-note"));
+        if (t.parts) box.appendChild(el("div", t.parts + " " + t.unit, "gc-note"));
       } else if (t.verdict) {
         box.appendChild(el("div", t.verdict, "gc-note"));
       }

@@ -81,7 +81,12 @@ def _draw_targets(ax: Any, selection: Selection) -> None:
             str(r["year"]),
             f"{r['comparator_symbol']}{display_number(r['value'])} {r['unit']}"
             + ("(力争)" if r["aspirational"] else ""),
-            "" if r["current"] is None else f"{display_number(r['current'])}",
+            ("" if r["current"] is None else f"{display_number(r['current'])}")
+            + (
+                ""
+                if r["baseline"] is None
+                else f"\n(存量 {display_number(r['baseline'])} + 新增 {display_number(r['new'])})"
+            ),
             "" if r["percent"] is None else f"{display_number(r['percent'])}%",
             r["verdict"] or "",
         ]

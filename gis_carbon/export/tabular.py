@@ -67,6 +67,8 @@ TARGET_HEADERS = (
     ("unit", "单位"),
     ("aspirational", "力争"),
     ("current", "当前值"),
+    ("baseline", "其中存量"),
+    ("new", "其中新增"),
     ("percent", "完成率(%)"),
     ("gap", "差距"),
     ("gap_unit", "差距单位"),
@@ -241,7 +243,7 @@ def write_excel(
     header(
         sheet,
         ["方案", *(h for _, h in TARGET_HEADERS)],
-        [12, 30, 8, 6, 10, 10, 6, 12, 10, 10, 8, 10, 14, 60, 24, 36],
+        [12, 30, 8, 6, 10, 10, 6, 12, 10, 10, 10, 10, 8, 10, 14, 60, 24, 36],
     )
     plan_names = {p.id: p.region_name for p in selection.plans}
     for target_row in targets_table(selection.targets, selection.progress):

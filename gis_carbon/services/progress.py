@@ -279,10 +279,12 @@ def rollup(
                     None,
                 )
                 own = evaluate(ctx, match) if match is not None else None
+            # the city's own entry is its recorded existing stock (存量), not a district
+            name = _region_name(code, child)
             districts.append(
                 RollupDistrict(
                     code,
-                    _region_name(code, child),
+                    f"存量 {name}" if code == target.region_code else name,
                     progress.by_region.get(code, 0.0),
                     child.id if child else None,
                     own,
@@ -442,7 +444,11 @@ def draw_chart(
             f"{_pct(pipeline.percent)}  {format_number(round(shown, 2))} "
             f"{target.unit or ''}  {verdict}"
         )
-        bars.append(Bar(f"{name} {target.year}", operating.percent, pipeline.percent, text))
+        parts = pipeline.to_json().get("parts")
+        stock = (
+            100.0 * parts["baseline"] / target.base_value if parts and target.base_value else None
+        )
+        bars.append(Bar(f"{name} {target.year}", operating.percent, pipeline.percent, text, stock))
         if target.metric in (Metric.CAPACITY_SUM, Metric.AREA_SUM):
             groups.setdefault(
                 (target.metric, tuple(sorted(target.scope)), target.base_unit), []

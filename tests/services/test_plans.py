@@ -338,3 +338,27 @@ def test_a_park_plan_counts_only_projects_inside_the_park(
     assert names == {"园区风场"}
     assert result.current == 60.0
     assert result.percent == pytest.approx(60.0)
+
+
+def test_the_stock_shows_beside_the_new_projects_in_rollup_html_and_excel(
+    seeded_path: Path, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from gis_carbon.services.exports import export
+    from gis_carbon.services.progress import rollup
+
+    with open_workspace(seeded_path) as ws:
+        plans.record_baseline(ws, region="天津市", types="renewable", year=2020, value="300万千瓦")
+        rows = {r.progress.target.id: r for r in rollup(ws, "天津市")}
+        export(ws, "html", tmp_path / "tj.html", plan="天津市")
+        export(ws, "xlsx", tmp_path / "tj.xlsx", plan="天津市")
+    districts = {d.region_code: d for d in rows[RENEWABLES_2025].districts}
+    assert (districts["120000"].region_name, districts["120000"].value) == ("存量 天津市", 3000.0)
+    html_text = (tmp_path / "tj.html").read_text(encoding="utf-8")
+    assert "存量 300 (2020) + 新增" in html_text
+    sheet = load_workbook(tmp_path / "tj.xlsx")["目标"]
+    header = [c.value for c in sheet[1]]
+    stock_column = header.index("其中存量")
+    stock = [r[stock_column] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert 300 in stock
