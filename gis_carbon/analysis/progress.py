@@ -48,7 +48,7 @@ from gis_carbon.model.plan import (
 )
 from gis_carbon.model.project import Project
 from gis_carbon.model.storage import ProjectBrief, ProjectLocation, WorkspaceStore
-from gis_carbon.model.types import STATUS_INFO, TYPES_BY_CODE, Precision, Status
+from gis_carbon.model.types import STATUS_INFO, TYPES_BY_CODE, Precision, Status, StoredValues
 
 # ---------------------------------------------------------------------------- policies
 
@@ -304,7 +304,7 @@ class EvaluationContext:
         return rows
 
     def _load_grouped(self) -> list[_Row]:
-        statuses = {s.value: s for s in Status}
+        statuses = _STORED_STATUSES
         chain = self.chain  # one bound method for ~10⁴ rows
         return [
             _Row(
@@ -336,7 +336,7 @@ class EvaluationContext:
         else:  # a park counts what lies inside its polygon, whatever the county
             inside = self.ws.project_ids_intersecting(self.park_geometry(park))
             briefs = self.ws.project_briefs(types=types, ids=inside) if inside else []
-        statuses = {s.value: s for s in Status}
+        statuses = _STORED_STATUSES
         rows = [
             _Row(
                 self._chain_of(county, city, province),
@@ -435,6 +435,9 @@ class EvaluationContext:
             return int(plan.base_year)
         base = target.params.get("base_year")
         return int(base) if isinstance(base, int) else None
+
+
+_STORED_STATUSES = StoredValues(Status, "projects.status")
 
 
 def _stored_id(project: Project) -> int:
@@ -903,7 +906,7 @@ def evaluate_milestone(ctx: EvaluationContext, target: Target) -> TargetProgress
     if not candidates:
         return no_data(ctx, target, f"no project named {name!r} in the workspace")
     pid, project_name, _, stored_status, year = candidates[0][:5]
-    status = Status(stored_status)
+    status = _STORED_STATUSES[stored_status]
     reached = STATUS_INFO[status].rank >= STATUS_INFO[wanted].rank >= 0
     # Like capacities, a project in the policy's statuses with no year counts as scheduled.
     scheduled = status in ctx.policy.statuses and (year is None or year <= ctx.as_of(target))

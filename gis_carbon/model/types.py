@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from gis_carbon.errors import ValidationError
 
@@ -349,6 +350,25 @@ def precision(name: str | Precision) -> Precision:
         raise ValidationError(
             f"unknown precision {name!r}; known: {known}", "precision", name
         ) from None
+
+
+class StoredValues(dict[str, Any]):
+    """Stored value → enum member (Status, Precision, Metric …), for reading many rows. A
+    value this version does not know — a workspace written by a newer gis-carbon — is a
+    WorkspaceError naming the column and the value, never a ValueError or KeyError."""
+
+    def __init__(self, enum: type[StrEnum], column: str) -> None:
+        super().__init__((member.value, member) for member in enum)
+        self.column = column
+
+    def __missing__(self, value: str) -> Any:
+        from gis_carbon.errors import WorkspaceError
+
+        raise WorkspaceError(
+            f"the workspace holds {self.column} {value!r}, which this version of gis-carbon"
+            f" does not know (known: {', '.join(self)}); it was probably written by a newer"
+            " gis-carbon: update gis-carbon to open it"
+        )
 
 
 def types_tagged(tag: Tag) -> tuple[str, ...]:

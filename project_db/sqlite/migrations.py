@@ -2,6 +2,19 @@
 
 Never edit or reorder a migration that has shipped: add a new one. Old workspace files are
 brought forward by applying only the migrations they lack.
+
+Every migration spells its value lists literally, as they were when it shipped: a migration
+that read the model's live enums would give a new workspace a different schema from an old
+one migrated by the same code. Adding a status, precision, metric or comparator is therefore
+a new migration, one call of `rebuild_check` with the new list, e.g.
+
+    @migrations(name="0009_status_converted")
+    def _status_converted(db: Database) -> None:
+        rebuild_check(db, "projects", "status", (*STATUSES_0001, "converted"))
+
+(tests/project_db/test_migration_history.py fails while the model holds a value that a new
+workspace's CHECK refuses.) A project type needs no migration: `projects.type` references the
+`project_types` table, which opening a workspace keeps equal to the model's type table.
 """
 
 from __future__ import annotations
@@ -11,15 +24,39 @@ from collections.abc import Iterable
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from gis_carbon.model.plan import Comparator, Metric
-from gis_carbon.model.types import Precision, Status
 from project_db.sqlite.gpkg_layers import GPKG_HEADER_4326
 
 migrations = Migrations("gis_carbon")
 
 
-def _in(values: object) -> str:
-    return ", ".join(f"'{v}'" for v in values)  # type: ignore[attr-defined]
+# The value lists as 0001_core shipped them (and 0004 re-checked them). Never change these:
+# a new value is a new migration (see the module's docstring).
+METRICS_0001 = (
+    "capacity_sum",
+    "count",
+    "ratio",
+    "coverage_radius",
+    "area_share",
+    "area_sum",
+    "milestone",
+    "indicator",
+)
+COMPARATORS_0001 = ("ge", "gt", "le", "lt", "approx", "eq")
+STATUSES_0001 = (
+    "planned",
+    "preparatory",
+    "construction",
+    "partial",
+    "operating",
+    "shelved",
+    "cancelled",
+    "retired",
+)
+PRECISIONS_0001 = ("exact", "village", "town", "district")
+
+
+def _in(values: Iterable[str]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
 
 
 @migrations(name="0001_core")
@@ -55,13 +92,13 @@ def _core(db: Database) -> None:
             id TEXT PRIMARY KEY,
             plan_id TEXT NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
             region_code TEXT NOT NULL,
-            metric TEXT NOT NULL CHECK (metric IN ({_in(m.value for m in Metric)})),
+            metric TEXT NOT NULL CHECK (metric IN ({_in(METRICS_0001)})),
             name_zh TEXT NOT NULL,
             name_en TEXT NOT NULL,
             year INTEGER NOT NULL CHECK (year BETWEEN 1950 AND 2100),
             value REAL NOT NULL CHECK (value > -1e15 AND value < 1e15),
             unit TEXT NOT NULL,
-            comparator TEXT NOT NULL CHECK (comparator IN ({_in(c.value for c in Comparator)})),
+            comparator TEXT NOT NULL CHECK (comparator IN ({_in(COMPARATORS_0001)})),
             aspirational INTEGER NOT NULL DEFAULT 0 CHECK (aspirational IN (0, 1)),
             scope TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(scope)),
             params TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(params)),
@@ -77,14 +114,14 @@ def _core(db: Database) -> None:
             id INTEGER PRIMARY KEY,
             name TEXT NOT NULL CHECK (length(trim(name)) > 0),
             type TEXT NOT NULL REFERENCES project_types(code),
-            status TEXT NOT NULL CHECK (status IN ({_in(s.value for s in Status)})),
+            status TEXT NOT NULL CHECK (status IN ({_in(STATUSES_0001)})),
             capacity REAL CHECK (capacity IS NULL OR (capacity >= 0 AND capacity < 1e12)),
             energy REAL CHECK (energy IS NULL OR (energy >= 0 AND energy < 1e12)),
             year INTEGER CHECK (year IS NULL OR year BETWEEN 1950 AND 2100),
             start_year INTEGER CHECK (start_year IS NULL OR start_year BETWEEN 1950 AND 2100),
             owner TEXT NOT NULL DEFAULT '',
             notes TEXT NOT NULL DEFAULT '',
-            precision TEXT NOT NULL CHECK (precision IN ({_in(p.value for p in Precision)})),
+            precision TEXT NOT NULL CHECK (precision IN ({_in(PRECISIONS_0001)})),
             attributes TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(attributes)),
             plan_id TEXT REFERENCES plans(id) ON DELETE SET NULL,
             source TEXT NOT NULL DEFAULT '',
@@ -284,14 +321,14 @@ def _projects_enum_checks(db: Database) -> None:
             id INTEGER PRIMARY KEY,
             name TEXT NOT NULL CHECK (length(trim(name)) > 0),
             type TEXT NOT NULL REFERENCES project_types(code),
-            status TEXT NOT NULL CHECK {_one_of("status", (s.value for s in Status))},
+            status TEXT NOT NULL CHECK {_one_of("status", STATUSES_0001)},
             capacity REAL CHECK (capacity IS NULL OR (capacity >= 0 AND capacity < 1e12)),
             energy REAL CHECK (energy IS NULL OR (energy >= 0 AND energy < 1e12)),
             year INTEGER CHECK (year IS NULL OR year BETWEEN 1950 AND 2100),
             start_year INTEGER CHECK (start_year IS NULL OR start_year BETWEEN 1950 AND 2100),
             owner TEXT NOT NULL DEFAULT '',
             notes TEXT NOT NULL DEFAULT '',
-            precision TEXT NOT NULL CHECK {_one_of("precision", (p.value for p in Precision))},
+            precision TEXT NOT NULL CHECK {_one_of("precision", PRECISIONS_0001)},
             attributes TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(attributes)),
             plan_id TEXT REFERENCES plans(id) ON DELETE SET NULL,
             source TEXT NOT NULL DEFAULT '',
@@ -461,6 +498,63 @@ def _geopackage(db: Database) -> None:
         " VALUES ('plan_targets', 'attributes', '规划目标', 'targets of the carbon-peak plans,"
         " each with the sentence it comes from')"
     )
+
+
+_CHECK_CLAUSE = r"CHECK\s*(\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))"
+
+
+def rebuild_check(db: Database, table: str, column: str, values: Iterable[str]) -> None:
+    """Give `column` of `table` the CHECK `column IN values` (as an OR chain, see 0004).
+
+    A CHECK cannot be altered in place, so the table is rebuilt by SQLite's 12-step procedure
+    from its own stored CREATE statement with only that column's CHECK replaced: generated
+    columns, other constraints, indexes, triggers and the views over it come back as they
+    were, and every stored row is checked against the new list on the way."""
+    import re
+
+    found = db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
+    ).fetchone()
+    if found is None:
+        raise ValueError(f"no table {table!r}")
+    create = found[0]
+    definition = re.compile(
+        rf"(\n\s*{re.escape(column)}\s+[A-Z]+(?:\s+NOT\s+NULL)?\s+){_CHECK_CLAUSE}"
+    )
+    if len(definition.findall(create)) != 1:
+        raise ValueError(f"{table}.{column} has no single CHECK to replace")
+    chain = _one_of(column, values)
+    rebuilt = definition.sub(lambda m: f"{m.group(1)}CHECK {chain}", create, count=1)
+    temporary = f"{table}_rebuilt"
+    # the stored name may be quoted: a table renamed by ALTER TABLE reads CREATE TABLE "name"
+    rebuilt, renamed = re.subn(
+        rf"""^CREATE TABLE\s+[\["`]?{re.escape(table)}[\]"`]?""",
+        f"CREATE TABLE {temporary}",
+        rebuilt,
+    )
+    if renamed != 1:
+        raise ValueError(f"cannot read the CREATE statement of {table!r}")
+    # Indexes and triggers on the table, and every view (a view may read it), keep their
+    # exact text to be re-created after the swap.
+    dependants = db.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND"
+        " ((tbl_name = ? AND type IN ('index', 'trigger')) OR type = 'view')",
+        [table],
+    ).fetchall()
+    for kind, name, _sql in dependants:
+        if kind == "view":
+            db.execute(f"DROP VIEW [{name}]")
+    db.execute(rebuilt)
+    # stored columns only: generated ones (hidden 2 and 3) are computed again
+    stored = [
+        row[1] for row in db.execute(f"PRAGMA table_xinfo([{table}])").fetchall() if row[6] == 0
+    ]
+    names = ", ".join(f"[{c}]" for c in stored)
+    db.execute(f"INSERT INTO {temporary} ({names}) SELECT {names} FROM [{table}]")
+    db.execute(f"DROP TABLE [{table}]")
+    db.execute(f"ALTER TABLE {temporary} RENAME TO [{table}]")
+    for _kind, _name, sql in sorted(dependants, key=lambda d: d[0] != "view"):
+        db.execute(sql)
 
 
 @migrations(name="0008_plan_history_baselines")

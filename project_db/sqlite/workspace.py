@@ -38,7 +38,7 @@ from gis_carbon.model.storage import (
     RecordHistoryEntry,
     TotalsRow,
 )
-from gis_carbon.model.types import PROJECT_TYPES, Precision, Status
+from gis_carbon.model.types import PROJECT_TYPES, Precision, Status, StoredValues
 from project_db.sqlite import gpkg_layers
 from project_db.sqlite.migrations import (
     ADD_TOTALS_FOR_ID_RANGE,
@@ -1193,10 +1193,14 @@ def target_to_row(target: Target) -> dict[str, Any]:
     return row
 
 
+_METRICS = StoredValues(Metric, "targets.metric")
+_COMPARATORS = StoredValues(Comparator, "targets.comparator")
+
+
 def row_to_target(row: Mapping[str, Any]) -> Target:
     values = {k: row[k] for k in Target.__dataclass_fields__}
-    values["metric"] = Metric(row["metric"])
-    values["comparator"] = Comparator(row["comparator"])
+    values["metric"] = _METRICS[row["metric"]]
+    values["comparator"] = _COMPARATORS[row["comparator"]]
     values["aspirational"] = bool(row["aspirational"])
     values["scope"] = tuple(json.loads(row["scope"]))
     values["params"] = json.loads(row["params"])
@@ -1304,8 +1308,8 @@ def rows_to_projects(cursor: sqlite3.Cursor) -> list[Project]:
     read = operator.itemgetter(*(at[name] for name in _READ_COLUMNS))
     geom = at["geom"]
     geometries = shapely.from_wkb([row[geom] for row in rows]).tolist()
-    statuses = {s.value: s for s in Status}
-    precisions = {p.value: p for p in Precision}
+    statuses = StoredValues(Status, "projects.status")
+    precisions = StoredValues(Precision, "projects.precision")
     json_cache: dict[str, Any] = {}
     regions_cache: dict[tuple[Any, ...], RegionAssignment] = {}
 
