@@ -14,10 +14,10 @@ import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from gis_carbon.errors import ValidationError
+from gis_carbon.resources import resource_path
 
 __all__ = [
     "RULES_META_KEY",
@@ -29,7 +29,7 @@ __all__ = [
     "rules_for",
 ]
 
-RULES_PATH = Path(__file__).resolve().parents[2] / "resources" / "siting_rules.toml"
+RULES_PATH = resource_path("siting_rules.toml")
 RULES_META_KEY = "siting_rules"  # workspace meta key holding the user's overrides (JSON)
 
 # Raster criteria a rule may name; "slope" is computed from a DEM when no slope raster exists.

@@ -23,8 +23,9 @@ from gis_carbon.errors import ExportError
 from gis_carbon.export.common import Selection, Steps, atomic_file, targets_table
 from gis_carbon.model.project import Project
 from gis_carbon.model.types import PROJECT_TYPES, STATUSES
+from gis_carbon.resources import resource_path
 
-WEB_DIR = Path(__file__).resolve().parents[2] / "resources" / "web"
+WEB_DIR = resource_path("web")
 # Above this many features the projects are drawn on one canvas instead of SVG elements.
 SVG_LIMIT = 3000
 COORD_DECIMALS = 6  # ~0.1 m: below any project's stated precision

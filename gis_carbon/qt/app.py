@@ -91,3 +91,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     code = app.exec()
     ws.close()
     return code
+
+
+def main() -> None:
+    """The `gis-carbon-app` entry point (main.py in a checkout does the same)."""
+    sys.exit(run())

@@ -4,9 +4,10 @@ file dropped into resources/fonts/. Missing fonts are reported once, naming the 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
+
+from gis_carbon.resources import resource_path
 
 PREFERRED_FAMILIES = (
     "Noto Sans CJK SC",
@@ -20,7 +21,7 @@ PREFERRED_FAMILIES = (
     "Noto Serif CJK SC",
     "AR PL UMing CN",
 )
-RESOURCE_FONTS = Path(__file__).resolve().parents[2] / "resources" / "fonts"
+RESOURCE_FONTS = resource_path("fonts")
 PACKAGE_HINT = "fonts-noto-cjk (apt-get install fonts-noto-cjk)"
 SAMPLE = "静海区津市市碳达峰目标"
 

@@ -10,10 +10,11 @@ Qt's own dialog buttons are translated by installing Qt's shipped qtbase_zh_CN.q
 from __future__ import annotations
 
 import json
-from pathlib import Path
+
+from gis_carbon.resources import resource_path
 
 LANGUAGES = ("zh", "en")
-TABLE_PATH = Path(__file__).resolve().parents[2] / "resources" / "translations" / "zh_CN.json"
+TABLE_PATH = resource_path("translations", "zh_CN.json")
 
 _state = {"lang": "zh"}
 _table: dict[str, str] = {}

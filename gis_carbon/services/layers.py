@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from gis_carbon.errors import NotFoundError, ValidationError
 from gis_carbon.model.storage import LayerRecord, WorkspaceStore
+from gis_carbon.resources import resource_path
 
 if TYPE_CHECKING:
     from gis_carbon.model.project import Project
@@ -63,11 +64,11 @@ class CatalogueEntry:
 
 
 def catalogue_dir() -> Path:
-    """``$GIS_CARBON_LAYERS_DIR`` or the repository's ``layers/`` folder."""
+    """``$GIS_CARBON_LAYERS_DIR`` or the package's layer catalogue (resources/layers)."""
     configured = os.environ.get("GIS_CARBON_LAYERS_DIR")
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parents[2] / "layers"
+    return resource_path("layers")
 
 
 def load_definition(path: Path) -> LayerDefinition:
