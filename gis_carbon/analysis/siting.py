@@ -596,7 +596,7 @@ class SitingContext:
                 continue
             breach = (
                 (values > threshold.max) if threshold.max is not None else (values < threshold.min)
-            )  # type: ignore[operator]
+            )
             part = self._breach_geometry(raster, breach & (weights > 0), row0, col0, local)
             part_proj = reproject(part, raster.crs, crs)
             overlaps.append(part_proj)

@@ -192,7 +192,7 @@ def suitability(
         with np.errstate(invalid="ignore"):
             breach = (
                 (values > threshold.max) if threshold.max is not None else (values < threshold.min)
-            )  # type: ignore[operator]
+            )
         mask = breach & valid & inside
         by_rule[f"raster:{source.id}:{criterion}"] = float(mask.sum()) * cell_km2
         excluded |= mask

@@ -129,7 +129,7 @@ def _read_csv(path: Path, encoding: str | None) -> Table:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
     lines = [(i + 1, row) for i, row in enumerate(reader)]
     lines = [(n, [c.strip() for c in row]) for n, row in lines if any(c.strip() for c in row)]

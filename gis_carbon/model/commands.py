@@ -5,8 +5,13 @@ so the model stays free of SQL (the desktop app passes `gis_carbon.services.stor
 Each command remembers the project as it was before and after, so undo writes the old state
 back (or restores a deleted project under its old id) and redo repeats the edit exactly.
 
-Undo and redo carry the version they expect: if someone else changed the project in the
-meantime the store refuses with StaleEditError and the stack stays where it was.
+Undo and redo carry the version they expect. Every write bumps a project's version, an undo
+included, so the version an inverse must expect is not the one its command saw when it ran:
+the stack keeps one `VersionBook` (project id → the version its own last write left) that
+every command reads before a write and updates after it. Any sequence of the user's own
+adds, edits, moves and deletes therefore undoes to the start and redoes to the end, while a
+change made by someone else in between still moves the stored version past the book's, and
+the store refuses with StaleEditError; the stack then stays where it was.
 """
 
 from __future__ import annotations
@@ -45,11 +50,34 @@ class ProjectStore(Protocol):
         ...
 
 
+class VersionBook(dict[int, int]):
+    """Project id → the version the stack's own last write of it left."""
+
+    def expect(self, project: Project) -> int:
+        """The version to expect for `project`: the book's, else the one the command saw."""
+        return self.get(_id(project), project.version)
+
+    def wrote(self, project: Project) -> Project:
+        self[_id(project)] = project.version
+        return project
+
+
 class Command:
     """One undoable edit. `do` runs first when pushed; `undo`/`redo` afterwards."""
 
     text_zh: str = ""
     text_en: str = ""
+    _versions: VersionBook | None = None
+
+    @property
+    def versions(self) -> VersionBook:
+        """The stack's book once pushed; a command run on its own keeps one of its own."""
+        if self._versions is None:
+            self._versions = VersionBook()
+        return self._versions
+
+    def attach(self, versions: VersionBook) -> None:
+        self._versions = versions
 
     def do(self) -> None:
         raise NotImplementedError
@@ -81,16 +109,18 @@ class AddProject(Command):
         return f"Add project {self.data.name}"
 
     def do(self) -> None:
-        self.added = self.store.add(self.data)
+        self.added = self.versions.wrote(self.store.add(self.data))
 
     def undo(self) -> None:
         added = _require(self.added, "undo an add that never ran")
-        self.store.delete(_id(added), added.version)
+        # the project as the stack last wrote it: a later edit may have been undone onto it
+        self.added = self.store.delete(_id(added), self.versions.expect(added))
+        self.versions.pop(_id(added), None)
 
     def redo(self) -> None:
         # Restoring keeps the id the first add gave it, so history reads as one project.
         added = _require(self.added, "redo an add that never ran")
-        self.added = self.store.restore(added)
+        self.added = self.versions.wrote(self.store.restore(added))
 
     @property
     def project_ids(self) -> tuple[int, ...]:
@@ -117,11 +147,17 @@ class EditProject(Command):
         return f"Edit project {self.before.name}"
 
     def do(self) -> None:
-        self.after = self.store.edit(_id(self.before), self.changes, self.before.version)
+        expected = self.versions.expect(self.before)
+        self.after = self.versions.wrote(self.store.edit(_id(self.before), self.changes, expected))
 
     def undo(self) -> None:
         after = _require(self.after, "undo an edit that never ran")
-        self.before = self.store.replace(self.before, after.version)
+        self.versions.wrote(self.store.replace(self.before, self.versions.expect(after)))
+
+    def redo(self) -> None:
+        # the state the edit made, written back whole: the same values and regions as then
+        after = _require(self.after, "redo an edit that never ran")
+        self.after = self.versions.wrote(self.store.replace(after, self.versions.expect(after)))
 
     @property
     def project_ids(self) -> tuple[int, ...]:
@@ -159,10 +195,11 @@ class DeleteProject(Command):
         return f"Delete project {self.project.name}"
 
     def do(self) -> None:
-        self.project = self.store.delete(_id(self.project), self.project.version)
+        self.project = self.store.delete(_id(self.project), self.versions.expect(self.project))
+        self.versions.pop(_id(self.project), None)
 
     def undo(self) -> None:
-        self.project = self.store.restore(self.project)
+        self.project = self.versions.wrote(self.store.restore(self.project))
 
     @property
     def project_ids(self) -> tuple[int, ...]:
@@ -194,7 +231,10 @@ class UndoStack:
     clean_index: int = 0
     listeners: list[Callable[[UndoStack], None]] = field(default_factory=list)
 
+    versions: VersionBook = field(default_factory=VersionBook)
+
     def push(self, command: Command) -> Command:
+        command.attach(self.versions)
         command.do()
         del self.commands[self.index :]
         self.commands.append(command)
@@ -238,6 +278,7 @@ class UndoStack:
 
     def clear(self) -> None:
         self.commands.clear()
+        self.versions.clear()
         self.index = self.clean_index = 0
         self._changed()
 
@@ -264,4 +305,5 @@ __all__ = [
     "MoveProject",
     "ProjectStore",
     "UndoStack",
+    "VersionBook",
 ]

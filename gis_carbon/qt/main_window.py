@@ -32,6 +32,7 @@ from gis_carbon.model.commands import AddProject, DeleteProject, EditProject, Mo
 from gis_carbon.model.map_state import LayerState, lonlat_to_world
 from gis_carbon.model.plan_commands import AddTarget, DeleteTarget, EditPlan, EditTarget
 from gis_carbon.model.storage import WorkspaceStore
+from gis_carbon.qt import workspace_files
 from gis_carbon.qt.canvas import MapCanvas, Tool, overview_view
 from gis_carbon.qt.chart_process import chart_png
 from gis_carbon.qt.geometry_cache import BoundaryData, geometry_path
@@ -114,6 +115,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ws = ws
         self.settings = settings or QSettings("gis-carbon", "gis-carbon")
+        self.recent = workspace_files.RecentWorkspaces(self.settings)
+        self.recent.add(ws.location)
         self.font_family = font_family
         # Nothing slow runs on the GUI thread. Each runner has one thread, so its tasks run
         # in the order started: `runner` reads (evaluations, live siting checks, loading
@@ -211,6 +214,9 @@ class MainWindow(QMainWindow):
             "open": self._action(
                 "Open workspace…", self.open_workspace_dialog, QKeySequence.StandardKey.Open
             ),
+            "save_as": self._action(
+                "Save workspace as…", self.save_workspace_as_dialog, QKeySequence.StandardKey.SaveAs
+            ),
             "import": self._action("Import…", self.import_dialog, "Ctrl+I"),
             "export": self._action("Export…", self.export_dialog, "Ctrl+E"),
             "quit": self._action("Quit", self.close, QKeySequence.StandardKey.Quit),
@@ -247,6 +253,8 @@ class MainWindow(QMainWindow):
         for key in (
             "new",
             "open",
+            "recent",
+            "save_as",
             None,
             "import",
             "export",
@@ -256,7 +264,14 @@ class MainWindow(QMainWindow):
             None,
             "quit",
         ):
-            file_menu.addSeparator() if key is None else file_menu.addAction(self.action_table[key])
+            if key is None:
+                file_menu.addSeparator()
+            elif key == "recent":
+                self.recent_menu = file_menu.addMenu(tr("Open recent"))
+                self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+                self._fill_recent_menu()
+            else:
+                file_menu.addAction(self.action_table[key])
         edit_menu = menu.addMenu(tr("&Edit"))
         for key in ("undo", "redo", None, "delete", None, "edit_plans"):
             edit_menu.addSeparator() if key is None else edit_menu.addAction(self.action_table[key])
@@ -677,7 +692,7 @@ class MainWindow(QMainWindow):
             bounds = data.world_bounds
         if bounds is not None:
             self._initial_zoom = False
-            self.canvas.zoom_to_world_bounds(bounds)  # type: ignore[arg-type]
+            self.canvas.zoom_to_world_bounds(bounds)
 
     # ---------------------------------------------------------------- navigation
     def zoom_full(self) -> None:
@@ -1077,18 +1092,39 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- workspace, import, export
     def new_workspace(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, tr("New workspace"), "", "gis-carbon (*.sqlite)"
-        )
+        dialog = workspace_files.workspace_dialog(self, save=True, title=tr("New workspace"))
+        path = workspace_files.chosen_path(dialog, save=True)
         if path:
             self._switch_workspace(path)
 
     def open_workspace_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, tr("Open workspace"), "", "gis-carbon (*.sqlite *.gcarbon.sqlite);;* (*)"
-        )
+        dialog = workspace_files.workspace_dialog(self, save=False, title=tr("Open workspace"))
+        path = workspace_files.chosen_path(dialog, save=False)
         if path:
             self._switch_workspace(path)
+
+    def save_workspace_as_dialog(self) -> None:
+        dialog = workspace_files.workspace_dialog(self, save=True, title=tr("Save workspace as"))
+        path = workspace_files.chosen_path(dialog, save=True)
+        if path:
+            self.save_workspace_as(path)
+
+    def save_workspace_as(self, path: str) -> None:
+        """A consistent copy of the workspace (SQLite's online backup), then work on in it."""
+        try:
+            self.ws.backup(Path(path))
+        except GisCarbonError as exc:
+            self.show_error(exc)
+            return
+        self._switch_workspace(path)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        paths = self.recent.paths()
+        for path in paths:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self._switch_workspace(p))
+        self.recent_menu.setEnabled(bool(paths))
 
     def _switch_workspace(self, path: str) -> None:
         from gis_carbon.services import open_workspace
@@ -1102,6 +1138,7 @@ class MainWindow(QMainWindow):
         window = MainWindow(ws, settings=self.settings, font_family=self.font_family)
         window.show()
         self.settings.setValue("last_workspace", ws.location)
+        self.recent.add(ws.location)
         self._replacement = window
         self.close()
 

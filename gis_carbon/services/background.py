@@ -287,7 +287,7 @@ def run_import(
 
     Raises what import_file raises (same class and message; ImportCancelled on cancel, or
     Cancelled when the child had to be stopped)."""
-    return _run("import", workspace, (str(path),), options, feedback)  # type: ignore[no-any-return]
+    return _run("import", workspace, (str(path),), options, feedback)
 
 
 def run_export(

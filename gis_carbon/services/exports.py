@@ -81,7 +81,7 @@ class ExportFormat:
         import importlib
 
         module, function = self.writer.split(":")
-        return getattr(importlib.import_module(f"gis_carbon.export.{module}"), function)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(f"gis_carbon.export.{module}"), function)
 
 
 _CRS_CLAIM = "it declares WGS 84 (EPSG:4326) and GCJ-02 coordinates in it would be a lie"

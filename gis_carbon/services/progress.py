@@ -55,7 +55,7 @@ __all__ = [
 def _plan(ws: WorkspaceStore, plan: Plan | str) -> Plan:
     if isinstance(plan, Plan):
         return plan
-    return ws.plan(plan)  # type: ignore[no-any-return]
+    return ws.plan(plan)
 
 
 def evaluate_plan(

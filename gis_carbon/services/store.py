@@ -63,19 +63,19 @@ class ProjectCommandPathStore:
             return getattr(ProjectCommandStore(ws, self.author), method)(*args)
 
     def add(self, data: Any) -> Project:
-        return self._run("add", data)  # type: ignore[no-any-return]
+        return self._run("add", data)
 
     def edit(self, project_id: int, changes: Mapping[str, Any], expected_version: int) -> Project:
-        return self._run("edit", project_id, changes, expected_version)  # type: ignore[no-any-return]
+        return self._run("edit", project_id, changes, expected_version)
 
     def delete(self, project_id: int, expected_version: int | None) -> Project:
-        return self._run("delete", project_id, expected_version)  # type: ignore[no-any-return]
+        return self._run("delete", project_id, expected_version)
 
     def restore(self, project: Project) -> Project:
-        return self._run("restore", project)  # type: ignore[no-any-return]
+        return self._run("restore", project)
 
     def replace(self, project: Project, expected_version: int) -> Project:
-        return self._run("replace", project, expected_version)  # type: ignore[no-any-return]
+        return self._run("replace", project, expected_version)
 
 
 class PlanCommandPathStore:

@@ -143,6 +143,27 @@ class Workspace:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def backup(self, out: Path) -> Path:
+        out = Path(out)
+        if out.resolve() == self.path.resolve():
+            raise WorkspaceError(f"{out}: a backup cannot replace the workspace itself")
+        partial = out.with_name(f".{out.name}.partial")
+        partial.unlink(missing_ok=True)
+        try:
+            # SQLite's online backup: page by page, restarting if another connection writes,
+            # so the copy is one consistent state of the file (WAL contents included)
+            target = sqlite3.connect(partial)
+            try:
+                self.db.conn.backup(target, pages=4096)
+                target.execute("PRAGMA journal_mode = DELETE")  # a single file, whole
+            finally:
+                target.close()
+            os.replace(partial, out)
+        except (sqlite3.Error, OSError) as exc:
+            partial.unlink(missing_ok=True)
+            raise WorkspaceError(f"cannot write a copy of the workspace to {out}: {exc}") from exc
+        return out
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: BEGIN IMMEDIATE … COMMIT, rolled back on any error.

@@ -40,6 +40,14 @@ def _settle(window, qtbot) -> None:
     assert window.wait_until_idle(60_000)
 
 
+def _focus(window, qtbot) -> None:
+    """The window active with the canvas focused, as after a click: shortcuts reach it."""
+    window.activateWindow()
+    window.raise_()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    window.canvas.setFocus()
+
+
 def _fill_form(form, qtbot, *, name: str, type_code: str, capacity: str, year: str) -> None:
     form.name.clear()
     form.name.insert(name)  # QTest.keyClicks aborts on characters outside Latin-1
@@ -83,14 +91,10 @@ def test_place_a_wind_farm_in_yanzhuang_then_undo(window, qtbot) -> None:
     )
     assert project.id in window.canvas.selected  # the new project is selected on the map
 
-    window.activateWindow()
-    window.canvas.setFocus()
+    _focus(window, qtbot)
     qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     _settle(window, qtbot)
-    if ws.count_projects() != before:  # no active window offscreen: use the same action
-        window.action_table["undo"].trigger()
-        _settle(window, qtbot)
-    assert ws.count_projects() == before
+    assert ws.count_projects() == before  # the shortcut itself undid it
     assert _renewables(window).current == pytest.approx(500.0)
     assert window.targets_panel.value_text(_renewables(window).target.id).startswith(
         "500 / 2800 MW"
@@ -223,3 +227,56 @@ def test_every_ui_string_has_a_chinese_translation(window) -> None:
     from gis_carbon.qt import i18n
 
     assert not i18n.missing, sorted(i18n.missing)
+
+
+def test_add_edit_move_then_ctrl_z_three_times_and_back(window, qtbot) -> None:
+    """The issue's acceptance: every undo and redo by its shortcut alone."""
+    ws = window.ws
+    before = ws.count_projects()
+    lon, lat = _yanzhuang_wgs84()
+    lon += 0.04  # east of the town point, where a seeded wind farm already stands
+    window.set_tool(Tool.PLACE_POINT)
+    qtbot.mouseClick(
+        window.canvas, Qt.MouseButton.LeftButton, pos=window.canvas.screen_point(lon, lat)
+    )
+    qtbot.waitUntil(lambda: window.project_form is not None, timeout=30_000)
+    form = window.project_form
+    _fill_form(form, qtbot, name="沿庄风电场", type_code="wind", capacity="300 MW", year="2025")
+    qtbot.mouseClick(form.buttons.button(form.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    _settle(window, qtbot)
+    (added,) = [p for p in ws.projects() if p.name == "沿庄风电场"]
+
+    window.edit_project_dialog(added.id)  # edit: 300 → 450 MW through the form
+    qtbot.waitUntil(lambda: window.project_form is not None, timeout=30_000)
+    form = window.project_form
+    form.capacity.clear()
+    qtbot.keyClicks(form.capacity, "450 MW")
+    qtbot.mouseClick(form.buttons.button(form.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    _settle(window, qtbot)
+    assert ws.get_project(added.id).capacity == 450.0
+
+    window.set_tool(Tool.MOVE)  # move: drag the point 120 px west
+    start = window.canvas.screen_point(*added.lonlat)
+    end = start + QPoint(-120, 0)
+    qtbot.mousePress(window.canvas, Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, 7):
+        qtbot.mouseMove(window.canvas, start + QPoint(-20 * step, 0))
+    qtbot.mouseRelease(window.canvas, Qt.MouseButton.LeftButton, pos=end)
+    _settle(window, qtbot)
+    final = ws.get_project(added.id)
+    assert final.lonlat[0] < added.lonlat[0] and final.capacity == 450.0
+
+    _focus(window, qtbot)
+    for _ in range(3):
+        qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        _settle(window, qtbot)
+    assert ws.count_projects() == before
+    assert not any(p.name == "沿庄风电场" for p in ws.projects())
+    redo = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    for _ in range(3):
+        qtbot.keyClick(window.canvas, Qt.Key.Key_Z, redo)
+        _settle(window, qtbot)
+    back = ws.get_project(added.id)
+    assert (back.name, back.capacity) == ("沿庄风电场", 450.0)
+    assert back.lonlat == pytest.approx(final.lonlat)
+    assert back.regions.county == final.regions.county

@@ -124,7 +124,9 @@ def test_move_a_point_by_dragging_then_undo(window, qtbot) -> None:
     assert moved.regions.county == assign_regions(moved.geometry).county  # re-assigned
     assert [h.action for h in ws.history(project.id)][-1] == "update"
 
-    window.action_table["undo"].trigger()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    qtbot.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     _idle(window, qtbot)
     back = ws.get_project(project.id)
     assert back.lonlat == pytest.approx(project.lonlat)
