@@ -169,19 +169,18 @@ class Workspace:
 
     def plans(self) -> pd.DataFrame:
         """The plans: id, name, region code and name, parent plan, document number, date."""
-        from gis_carbon.export.common import plans_table
+        from gis_carbon.services.frames import plan_rows
 
-        return pd.DataFrame(plans_table(self._open().plans()))
+        return pd.DataFrame(plan_rows(self._open()))
 
     def targets(self, plan: str | None = None) -> pd.DataFrame:
         """The targets of a plan (id or region name), or of all: the value as the plan
         writes it, metric, year, comparator and the verbatim sentence (quote)."""
-        from gis_carbon.export.common import targets_table
+        from gis_carbon.services.frames import target_rows
 
-        store = self._open()
-        plan_id = store.plan(plan).id if plan is not None else None
-        frame = pd.DataFrame(targets_table(store.targets(plan_id)))
+        frame = pd.DataFrame(target_rows(self._open(), plan))
         progress_columns = ["current", "percent", "gap", "gap_unit", "verdict"]
+        progress_columns += ["baseline", "new", "parts_text"]
         return frame.drop(columns=[c for c in progress_columns if c in frame.columns])
 
     def status(
@@ -275,22 +274,10 @@ class Workspace:
         """A folium.Map of the projects of a plan (or all): coloured by type, approximate
         locations as dashed circles, the plan's region outline, a popup per project with
         its quoted sentence, and the plan's targets with their progress in a panel."""
-        from gis_carbon.export.folium_map import folium_map
-        from gis_carbon.geo.boundaries import boundaries
+        from gis_carbon.services.frames import project_map
 
-        store = self._open()
-        plans = store.plans() if plan is None else [store.plan(plan)]
-        outlines = pd.concat(
-            [boundaries("county", simplified=True, within=p.region_code) for p in plans]
-        ).drop_duplicates("code")
-        targets = self.status(plan=plan)
-        title = plans[0].name if plan is not None else "全部方案 all plans"
-        return folium_map(
-            self.projects(plan=plan),
-            outlines=outlines,
-            targets=targets.to_dict("records"),
-            title=title,
-        )
+        targets = self.status(plan=plan).to_dict("records")
+        return project_map(self._open(), self.projects(plan=plan), targets, plan)
 
 
 def open(path: str | os.PathLike[str] | None = None, *, author: str | None = None) -> Workspace:

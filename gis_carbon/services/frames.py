@@ -398,3 +398,39 @@ __all__ = [
     "add_frame",
     "projects_geodataframe",
 ]
+
+
+def plan_rows(ws: WorkspaceStore) -> list[dict[str, Any]]:
+    """The plans as rows for a data frame (the columns of the Excel export)."""
+    from gis_carbon.export.common import plans_table
+
+    return plans_table(ws.plans())
+
+
+def target_rows(ws: WorkspaceStore, plan: str | None = None) -> list[dict[str, Any]]:
+    """The targets of a plan (or all) as rows: the plan's own value, unit and sentence."""
+    from gis_carbon.export.common import targets_table
+
+    plan_id = ws.plan(plan).id if plan is not None else None
+    return targets_table(ws.targets(plan_id))
+
+
+def project_map(
+    ws: WorkspaceStore,
+    projects: Any,
+    targets: list[dict[str, Any]],
+    plan: str | None = None,
+) -> Any:
+    """A folium.Map of `projects` (a projects GeoDataFrame) with the outlines of the plan's
+    counties (or every plan's) and the `targets` panel."""
+    import pandas as pd
+
+    from gis_carbon.export.folium_map import folium_map
+    from gis_carbon.geo.boundaries import boundaries
+
+    plans = ws.plans() if plan is None else [ws.plan(plan)]
+    outlines = pd.concat(
+        [boundaries("county", simplified=True, within=p.region_code) for p in plans]
+    ).drop_duplicates("code")
+    title = plans[0].name if plan is not None else "全部方案 all plans"
+    return folium_map(projects, outlines=outlines, targets=targets, title=title)
