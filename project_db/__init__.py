@@ -51,4 +51,17 @@ def open_store(
     return backend(text, create)
 
 
-__all__ = ["WORKSPACE_ENV", "default_workspace_path", "open_store"]
+def restore_store(location: str | os.PathLike[str], backup: str | os.PathLike[str]) -> str:
+    """Put the backup file `backup` in place of the workspace at `location` (a file path),
+    after checking it; returns where the replaced workspace was kept."""
+    text = str(location)
+    if "://" in text and not text.startswith("file://"):
+        raise WorkspaceError(
+            f"{text}: restore puts a backup file back in place of a workspace file"
+        )
+    from project_db.sqlite.safety import restore_file
+
+    return str(restore_file(Path(text.removeprefix("file://")), Path(backup)))
+
+
+__all__ = ["WORKSPACE_ENV", "default_workspace_path", "open_store", "restore_store"]

@@ -50,15 +50,29 @@ def repair(geometry: BaseGeometry) -> tuple[BaseGeometry | None, str | None]:
     return shapely.union_all(parts) if dimension == 2 else fixed, None
 
 
+def _what_changed(before: BaseGeometry, after: BaseGeometry) -> str:
+    """A repair in words: the validity problem, and the parts and area before and after."""
+    reason = shapely.is_valid_reason(before)
+    parts_before, parts_after = len(_parts(before)), len(_parts(after))
+    text = f"{reason}; repaired"
+    if parts_after != parts_before:
+        text += f", {parts_before} part(s) → {parts_after}"
+    if shapely.get_dimensions(before) == 2 and before.area > 0:
+        change = 100.0 * (after.area - before.area) / before.area
+        text += f", area {change:+.1f}%"
+    return text
+
+
 def check_and_convert(
     geometries: Sequence[BaseGeometry | None], labels: Sequence[str], crs: str
-) -> tuple[list[BaseGeometry | None], list[str], int]:
-    """WGS 84 geometries (None where refused), the problems, and how many were repaired."""
+) -> tuple[list[BaseGeometry | None], list[str], list[str]]:
+    """WGS 84 geometries (None where refused), the problems, and what was repaired (one line
+    per repaired feature, saying what changed)."""
     from gis_carbon.geo.crs import to_wgs84
 
     out: list[BaseGeometry | None] = [None] * len(geometries)
     problems: list[str] = []
-    repaired = 0
+    repaired: list[str] = []
     usable: list[int] = []
     for i, geometry in enumerate(geometries):
         label = labels[i]
@@ -75,7 +89,8 @@ def check_and_convert(
         if fixed is None:
             problems.append(f"{label}: {reason}")
             continue
-        repaired += fixed is not geometry
+        if fixed is not geometry:
+            repaired.append(f"{label}: {_what_changed(geometry, fixed)}")
         out[i] = fixed
         usable.append(i)
 

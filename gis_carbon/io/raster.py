@@ -121,6 +121,11 @@ def read_raster_info(path: Path, budget_bytes: int = DEFAULT_BUDGET_BYTES) -> Ra
             if src.crs:
                 epsg = src.crs.to_epsg()
                 crs = f"EPSG:{epsg}" if epsg else src.crs.to_wkt()
+            # Every block is read once: a truncated or damaged file is refused here rather
+            # than imported as a layer that fails (or shows holes) later.
+            for band in range(1, src.count + 1):
+                for _index, window in src.block_windows(band):
+                    src.read(band, window=window)
             return RasterInfo(size, crs, tuple(src.bounds), str(src.dtypes[0]), src.count)
     except RasterioIOError as exc:
         raise InputFileError(f"{Path(path).name}: cannot be read as GeoTIFF: {exc}") from None

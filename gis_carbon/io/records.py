@@ -79,3 +79,27 @@ def plain_value(value: Any) -> Any:
     if type(value).__name__ in ("NaTType", "NAType"):
         return None
     return value
+
+
+# C0 control characters but tab, line feed and carriage return, and DEL: a NUL or a form
+# feed in a name is an artefact of the file, never something to store.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_control_characters(cells: list[tuple[str, dict[str, Any]]]) -> str | None:
+    """Remove control characters from the text cells of (where, cells) rows in place; the
+    note that says where, or None when there were none."""
+    hits: list[str] = []
+    for where, values in cells:
+        for key, value in values.items():
+            if isinstance(value, str) and _CONTROL.search(value):
+                values[key] = _CONTROL.sub("", value).strip() or None
+                hits.append(f"{where} {key}")
+    if not hits:
+        return None
+    more = f", … and {len(hits) - 10} more" if len(hits) > 10 else ""
+    return (
+        f"control characters (NUL …) removed from {len(hits)} cell(s): "
+        + ", ".join(hits[:10])
+        + more
+    )

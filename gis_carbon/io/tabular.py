@@ -23,7 +23,7 @@ from gis_carbon.io.encoding import (
     detect_encoding,
     normalise_encoding,
 )
-from gis_carbon.io.records import ReadResult, Record, plain_value
+from gis_carbon.io.records import ReadResult, Record, plain_value, strip_control_characters
 
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 
@@ -101,11 +101,17 @@ def read_table(path: Path, *, encoding: str | None = None) -> Table:
     if not path.exists():
         raise InputFileError(f"{path}: no such file")
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    if suffix in (".csv", ".txt"):
-        return _read_csv(path, encoding)
-    raise InputFileError(f"{path.name}: unknown table format {suffix!r} (CSV or XLSX)")
+    readers = {".xlsx": _read_xlsx, ".xlsm": _read_xlsx}
+    if suffix in readers:
+        table = readers[suffix](path)
+    elif suffix in (".csv", ".txt"):
+        table = _read_csv(path, encoding)
+    else:
+        raise InputFileError(f"{path.name}: unknown table format {suffix!r} (CSV or XLSX)")
+    note = strip_control_characters([(f"row {n}", values) for n, values in table.rows])
+    if note:
+        table.notes.append(note)
+    return table
 
 
 def _unique(columns: list[str]) -> list[str]:

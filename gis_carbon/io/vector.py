@@ -19,7 +19,7 @@ from gis_carbon.io.archives import DEFAULT_LIMITS, ArchiveLimits, extract_archiv
 from gis_carbon.io.crs_detect import CrsChoice, check_degrees_plausible, resolve_crs
 from gis_carbon.io.encoding import REPLACEMENT_CHARACTER, check_no_replacement, shapefile_encoding
 from gis_carbon.io.geometry import check_and_convert
-from gis_carbon.io.records import ReadResult, Record, plain_value
+from gis_carbon.io.records import ReadResult, Record, plain_value, strip_control_characters
 
 # Suffix → what it is. Archives are unpacked first; the rest go to GDAL.
 VECTOR_SUFFIXES = {
@@ -184,8 +184,14 @@ def _read_dataset(
     problems.extend(geometry_problems)
     for record, geometry in zip(records, converted, strict=True):
         record.geometry = geometry
-    if repaired:
-        notes.append(f"{repaired} invalid geometries repaired (same dimension)")
+    cleaned = strip_control_characters([(r.where, r.properties) for r in records])
+    if cleaned:
+        notes.append(cleaned)
+    if repaired:  # each repair named, with what changed (shown: the first 20)
+        more = f"; … and {len(repaired) - 20} more" if len(repaired) > 20 else ""
+        notes.append(
+            f"{len(repaired)} invalid geometries repaired: " + "; ".join(repaired[:20]) + more
+        )
     return ReadResult(
         path=path,
         format=fmt,

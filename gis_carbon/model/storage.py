@@ -150,6 +150,11 @@ class WorkspaceStore(Protocol):
         """One write transaction; nested use joins the outer one. Rolled back on any error."""
         ...
 
+    def check(self, *, quick: bool = False) -> list[str]:
+        """The storage's own problems, one line each ([] when sound); `quick` is the part
+        fast enough to run whenever the workspace opens."""
+        ...
+
     def backup(self, out: Path) -> Path:
         """A consistent copy of the whole workspace as a new workspace file at `out`, taken
         while others may be writing (nothing half-written is left at `out` on failure)."""

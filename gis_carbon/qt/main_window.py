@@ -133,6 +133,7 @@ class MainWindow(QMainWindow):
         self.store = ProjectCommandPathStore(ws.location)  # used on the edit worker only
         self.project_form: ProjectForm | None = None
         self.plan_editor: PlanEditor | None = None
+        self._replacement: MainWindow | None = None  # the window a workspace switch opened
         self.progress: list[Any] = []
         self.region_names: dict[str, str] = {}
         self._project_counties: set[str] = set()  # counties with projects (region filter)
@@ -193,6 +194,8 @@ class MainWindow(QMainWindow):
         self.refresh_projects()
         self.refresh_layers()
         self._start_boundary_load()
+        self.check_problems: list[str] | None = None
+        self._check_on_open()
         self.evaluate()
         self._restore_settings()
         self.setWindowTitle(f"gis-carbon — {ws.display_name}")
@@ -214,6 +217,8 @@ class MainWindow(QMainWindow):
             "open": self._action(
                 "Open workspace…", self.open_workspace_dialog, QKeySequence.StandardKey.Open
             ),
+            "backup": self._action("Back up workspace…", self.backup_dialog),
+            "restore": self._action("Restore from backup…", self.restore_dialog),
             "save_as": self._action(
                 "Save workspace as…", self.save_workspace_as_dialog, QKeySequence.StandardKey.SaveAs
             ),
@@ -255,6 +260,9 @@ class MainWindow(QMainWindow):
             "open",
             "recent",
             "save_as",
+            None,
+            "backup",
+            "restore",
             None,
             "import",
             "export",
@@ -1117,6 +1125,67 @@ class MainWindow(QMainWindow):
             self.show_error(exc)
             return
         self._switch_workspace(path)
+
+    def backup_dialog(self) -> None:
+        dialog = workspace_files.workspace_dialog(self, save=True, title=tr("Back up workspace"))
+        path = workspace_files.chosen_path(dialog, save=True)
+        if path:
+            self.backup_workspace(path)
+
+    def backup_workspace(self, path: str) -> None:
+        """A consistent copy (SQLite's online backup) on a worker; the window stays usable."""
+        from gis_carbon.services.safety import backup_workspace
+
+        def work(feedback: Feedback, ws: WorkspaceStore) -> Any:
+            return backup_workspace(ws, path)
+
+        self._track(
+            tr("Backing up"),
+            work,
+            lambda out: self.statusBar().showMessage(
+                tr("Backed up to {path}").format(path=out), 10000
+            ),
+            workspace=True,
+        )
+
+    def restore_dialog(self) -> None:
+        dialog = workspace_files.workspace_dialog(self, save=False, title=tr("Restore from backup"))
+        path = workspace_files.chosen_path(dialog, save=False)
+        if path:
+            self.restore_workspace(path)
+
+    def restore_workspace(self, backup: str) -> None:
+        """The backup checked, put in place (the current file kept as ….before-restore),
+        then opened in a new window."""
+        from gis_carbon.services.safety import restore_workspace
+
+        try:
+            kept = restore_workspace(self.ws.location, backup)
+        except GisCarbonError as exc:
+            self.show_error(exc)
+            return
+        self._switch_workspace(self.ws.location)
+        if self._replacement is not None:
+            self._replacement.statusBar().showMessage(
+                tr("Restored; the replaced workspace is kept as {path}").format(path=kept), 15000
+            )
+
+    def _check_on_open(self) -> None:
+        """The quick part of `gis-carbon check`, on a worker, each time a workspace opens."""
+
+        def work(feedback: Feedback, ws: WorkspaceStore) -> Any:
+            return ws.check(quick=True)
+
+        def done(problems: list[str]) -> None:
+            self.check_problems = list(problems)
+            if problems:
+                self.show_error(
+                    tr("The workspace check found problems (run gis-carbon check):")
+                    + "\n"
+                    + "\n".join(problems[:5])
+                )
+
+        self._track(tr("Checking the workspace"), work, done, workspace=True)
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()

@@ -24,6 +24,7 @@ import shapely
 from gis_carbon.errors import Cancelled, GisCarbonError, InputFileError, ValidationError
 from gis_carbon.feedback import NO_FEEDBACK, Feedback
 from gis_carbon.io.archives import DEFAULT_LIMITS, ArchiveLimits
+from gis_carbon.io.failures import reading
 from gis_carbon.io.records import InputRowsError, ReadResult, Record
 from gis_carbon.model.project import Project, project_to_json
 from gis_carbon.model.storage import LayerRecord, WorkspaceStore
@@ -180,9 +181,10 @@ def import_file(
     definition = find_definition(as_layer) if as_layer else None
     _report(feedback, 0.0, f"reading {path.name}")
     given = dict(mapping or {})
-    read, used_mapping = _read(
-        path, kind, crs, coords, encoding, given, as_layer, definition, feedback
-    )
+    with reading(path):
+        read, used_mapping = _read(
+            path, kind, crs, coords, encoding, given, as_layer, definition, feedback
+        )
     _report(feedback, 0.5, "checking rows")
     if as_layer is not None:
         return _as_layer(
@@ -420,7 +422,8 @@ def _import_raster(
     from gis_carbon.io.raster import read_raster_info
 
     _report(feedback, 0.0, f"reading {path.name}")
-    info = read_raster_info(path, budget)
+    with reading(path):
+        info = read_raster_info(path, budget)
     choice = resolve_crs(what=path.name, user_crs=crs, coords=None, declared=info.crs)
     stored_role, params = _role(role, distance_m, "reference")
     layer_id = _layer_id(name)

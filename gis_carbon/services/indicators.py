@@ -73,11 +73,13 @@ def import_indicator_workbook(
     """Read a filled-in template back: every value checked first (the problems of every row
     listed together), then all written in one transaction; nothing on any problem."""
     from gis_carbon.export.indicator_sheet import HEADERS
+    from gis_carbon.io.failures import reading
     from gis_carbon.io.records import InputRowsError
     from gis_carbon.io.tabular import read_table
 
     path = Path(path)
-    table = read_table(path)
+    with reading(path):
+        table = read_table(path)
     indicator_column, region_column = HEADERS[1], HEADERS[2]
     missing = [h for h in (indicator_column, region_column) if h not in table.columns]
     if missing:

@@ -301,6 +301,22 @@ def pending_migrations(db: Database) -> list[str]:
     return [m.name for m in migrations.pending(db)]
 
 
+def migrations_applied(db: Database) -> list[str]:
+    return [m.name for m in migrations.applied(db)]
+
+
+def known_migrations() -> list[str]:
+    """The migrations this version of gis-carbon knows, in order."""
+    return [m.name for m in migrations._migrations]
+
+
+def unknown_migrations(db: Database) -> list[str]:
+    """Migrations the file says were applied that this version does not know: the file was
+    written by a newer gis-carbon (read only; nothing is written)."""
+    known = set(known_migrations())
+    return [m.name for m in migrations.applied(db) if m.name not in known]
+
+
 def _one_of(column: str, values: Iterable[str]) -> str:
     """`column IN ('a', 'b', …)` written as an OR chain: the same truth table (NULL stays NULL,
     the comparison uses the column's collation), evaluated without a temporary table."""

@@ -44,11 +44,28 @@ from project_db.sqlite.migrations import (
     ADD_TOTALS_FOR_ID_RANGE,
     BULK_INSERT_TRIGGER,
     apply_migrations,
+    known_migrations,
+    migrations_applied,
     pending_migrations,
+    unknown_migrations,
 )
 
 WORKSPACE_ENV = "GIS_CARBON_WORKSPACE"
 NEW_FILE_PAGE_SIZE = 8192
+
+
+def refuse_newer(db: Database, path: Path) -> None:
+    """A workspace written by a newer gis-carbon is refused, untouched: this version would
+    not know its schema."""
+    newer = unknown_migrations(db)
+    if newer:
+        from importlib.metadata import version
+
+        raise WorkspaceError(
+            f"{path.name} was written by a newer gis-carbon (its schema has {newer[-1]});"
+            f" this gis-carbon {version('gis-carbon')} knows up to {known_migrations()[-1]}:"
+            " update gis-carbon to open it; the file was not changed"
+        )
 
 
 def default_workspace_path() -> Path:
@@ -90,6 +107,7 @@ class Workspace:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = Database(self.path)
             conn = self.db.conn
+            refuse_newer(self.db, self.path)  # before anything could write to the file
             conn.execute("PRAGMA busy_timeout = 10000")
             conn.execute("PRAGMA foreign_keys = ON")
             # 128 MiB of page cache: the project indexes of a 10⁶-project workspace stay in
@@ -105,7 +123,9 @@ class Workspace:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
                 raise WorkspaceError(f"{self.path}: cannot switch to WAL (mode {mode})")
-            if pending_migrations(self.db):
+            pending = pending_migrations(self.db)
+            if pending:
+                self._backup_before(pending[0])
                 apply_migrations(self.db)
                 # The file's header names it a GeoPackage (migration 0005), and GDAL reads
                 # that header from the main file, not the WAL: fold it in now, so QGIS opens
@@ -130,6 +150,13 @@ class Workspace:
         """``<workspace>.layers/`` beside the workspace file."""
         return self.path.with_name(self.path.name + ".layers")
 
+    def _backup_before(self, migration: str) -> None:
+        """A workspace with data about to be migrated is copied first, beside itself, so an
+        older gis-carbon (or a failed migration) still has the file as it was."""
+        if not migrations_applied(self.db):
+            return  # a new file: nothing to keep
+        self.backup(self.path.with_name(f"{self.path.name}.before-{migration}.gpkg"))
+
     # ---------------------------------------------------------------- lifecycle
     def close(self) -> None:
         # A checkpoint folds the WAL back so the file is whole on its own when copied.
@@ -142,6 +169,11 @@ class Workspace:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def check(self, *, quick: bool = False) -> list[str]:
+        from project_db.sqlite.check import storage_problems
+
+        return storage_problems(self.db.conn, quick=quick)
 
     def backup(self, out: Path) -> Path:
         out = Path(out)
