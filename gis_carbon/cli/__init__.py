@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 COMMAND_MODULES = (
     "gis_carbon.cli.core",  # plans, targets, projects, add/edit/delete, history
     "gis_carbon.cli.plans",  # add/edit/delete plans and targets, baselines (存量)
+    "gis_carbon.cli.plan_import",  # import-plan: a plan document proposed for review
     "gis_carbon.cli.geography",  # locate, regions, import, layers
     "gis_carbon.cli.progress",  # status, chart, record-indicator
     "gis_carbon.cli.exports",  # export, report

@@ -267,11 +267,23 @@ def metric(text: str | Metric) -> Metric:
         raise ValidationError(f"unknown metric {text!r}; known: {known}", "metric", text) from None
 
 
-def _value(text: Any, what: str = "value") -> tuple[float, str]:
-    """ "280万千瓦" → (280, 万千瓦): a target keeps the plan's own unit."""
-    from gis_carbon.model.units import parse_quantity
+_NUMBER_AND_WORD = re.compile(r"^\s*(?P<number>[-+]?[\d.,，]+)\s*(?P<unit>\S.{0,30}?)\s*$")
 
-    quantity = parse_quantity(str(text), allow_negative=True)
+
+def _value(text: Any) -> tuple[float, str]:
+    """ "280万千瓦" → (280, 万千瓦): a target keeps the plan's own unit. A unit word the unit
+    table does not know ("亿立方米", "万吨/日", "家") is kept as written: the target is
+    recorded and compared in it, never converted."""
+    from gis_carbon.errors import UnitError
+    from gis_carbon.model.units import parse_number, parse_quantity
+
+    try:
+        quantity = parse_quantity(str(text), allow_negative=True)
+    except UnitError as exc:
+        match = _NUMBER_AND_WORD.match(str(text))
+        if match is None or "unknown unit" not in str(exc):
+            raise
+        return float(parse_number(match.group("number"))), match.group("unit")
     return float(quantity.value), quantity.unit
 
 
