@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "gis_carbon.cli.progress",  # status, chart, record-indicator
     "gis_carbon.cli.exports",  # export, report
     "gis_carbon.cli.siting",  # check-site, suitability
+    "gis_carbon.cli.coverage",  # coverage (a plan's checklist)
 )
 
 
