@@ -34,7 +34,7 @@ def test_every_format_reports_progress_to_the_end(seeded, tmp_path: Path, fmt: s
         plan="jinghai",
         progress=lambda done, total: seen.append((done, total)),
     )
-    assert result.projects == 21 and all(p.exists() for p in result.paths)
+    assert result.projects == 27 and all(p.exists() for p in result.paths)
     assert seen[-1][0] == seen[-1][1] and [d for d, _ in seen] == sorted(d for d, _ in seen)
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary left
 
@@ -75,7 +75,7 @@ def test_bad_requests_are_named(seeded, tmp_path: Path):
 def test_region_selection(seeded, tmp_path: Path):
     result = export(seeded, "geojson", tmp_path / "tj.geojson", region="120000")
     assert result.projects == len(seeded.projects(region_code="120000"))
-    assert result.projects > 21
+    assert result.projects > 27
 
 
 def test_cli_export_and_report(seeded_path: Path, tmp_path: Path, capsys):
@@ -85,7 +85,7 @@ def test_cli_export_and_report(seeded_path: Path, tmp_path: Path, capsys):
     assert (
         main(["--workspace", str(seeded_path), "export", "gpkg", str(out), "--plan", "静海区"]) == 0
     )
-    assert out.exists() and "21 projects" in capsys.readouterr().out
+    assert out.exists() and "27 projects" in capsys.readouterr().out
     assert (
         main(
             [

@@ -238,7 +238,11 @@ def test_years_and_values_are_in_range():
         t["id"] for t in targets() if not (isinstance(t["year"], int) and 2020 <= t["year"] <= 2060)
     ]
     bad += [
-        t["id"] for t in targets() if not (isinstance(t["value"], int | float) and t["value"] > 0)
+        t["id"]
+        for t in targets()
+        if not isinstance(t["value"], int | float)
+        or t["value"] < 0
+        or (t["value"] == 0 and t["comparator"] not in ("le", "lt"))  # 清零: zero, at most
     ]
     bad += [p["id"] for p in projects() if p["year"] is not None and not 2020 <= p["year"] <= 2060]
     assert not bad, bad
