@@ -101,3 +101,14 @@ def test_a_work_programme_never_meets_the_target_it_restates(  # type: ignore[no
     assert result.verdict in (Verdict.BEHIND, Verdict.NO_DATA)
     assert not result.current
     assert any("work programme" in why for _, why in result.excluded)
+
+
+def test_locations_are_only_as_precise_as_their_source(seeded) -> None:  # type: ignore[no-untyped-def]
+    by_name = {p.name: p for p in seeded.projects()}
+    # 双城中间绿色生态屏障区 lies between 津城 and 滨城: the municipality, no county
+    barrier = by_name["双城中间绿色生态屏障区"]
+    assert barrier.regions.province == "120000" and barrier.regions.county is None
+    # the 大郝庄 point comes from a low-confidence source: township precision, not village
+    assert by_name["唐官屯镇大郝庄渔光互补发电项目"].precision.value == "town"
+    # 国储林's sentence gives no year
+    assert by_name["国储林项目"].year is None

@@ -41,3 +41,13 @@ def test_coverage_of_jinghai_shows_its_columns_3_and_6(
 def test_an_unknown_plan_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["coverage", "--plan", "北京市"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+@pytest.mark.parametrize("plan_id", [p.id for p in seed_plans()])
+def test_every_shipped_project_and_target_is_on_its_plans_checklist(plan_id: str) -> None:
+    from project_db.seed_data import seed_project_records, seed_targets
+
+    listed = {s for r in plan_coverage(plan_id).rows for s in r.shipped_as}
+    shipped = {f"project:{r['id']}" for r in seed_project_records() if r["plan_id"] == plan_id}
+    shipped |= {f"target:{t.id}" for t in seed_targets() if t.plan_id == plan_id}
+    assert shipped - listed == set()
