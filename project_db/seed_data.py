@@ -13,8 +13,9 @@ from importlib import resources
 from typing import Any
 
 from gis_carbon.model.plan import Comparator, Metric, Plan, Target
+from gis_carbon.model.types import Tag, types_tagged
 
-SEED_VERSION = "1"
+SEED_VERSION = "2"
 
 
 def _read_json(name: str) -> list[dict[str, Any]]:
@@ -37,12 +38,22 @@ def seed_targets() -> list[Target]:
         values = {k: v for k, v in row.items() if k in fields}
         values["metric"] = Metric(row["metric"])
         values["comparator"] = Comparator(row["comparator"])
-        values["scope"] = tuple(row.get("scope") or ())
+        values["scope"] = scope_codes(row.get("scope") or ())
         values["params"] = dict(row.get("params") or {})
         values["aspirational"] = bool(row.get("aspirational", False))
         values["unit"] = row.get("unit") or ""  # a dimensionless indicator (PUE 1.5)
         targets.append(Target(**values))
     return targets
+
+
+def scope_codes(scope: Any) -> tuple[str, ...]:
+    """A target's scope as type codes: "tag:renewable" names every type of that tag, so a
+    type added to the table (hydro, offshore wind …) counts without editing each target."""
+    codes: list[str] = []
+    for entry in scope:
+        found = types_tagged(Tag(entry[4:])) if entry.startswith("tag:") else (entry,)
+        codes.extend(c for c in found if c not in codes)
+    return tuple(codes)
 
 
 def seed_project_records() -> list[dict[str, Any]]:

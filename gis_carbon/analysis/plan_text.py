@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 
@@ -347,9 +347,52 @@ def target_candidates(sentences: Iterable[SentenceLike]) -> list[TargetCandidate
                 )
             )
         found.extend(quantities)
+        year_here = years[-1][1] if years else context_year
+        if year_here is not None and year_here >= FIRST_TARGET_YEAR:
+            found.extend(_commitments(sentence, year_here, years))
         found.extend(_milestones(sentence, years or ([(0, context_year)] if context_year else [])))
         previous = text
     return found
+
+
+# Commitments without a number: 全覆盖 is 100 %, "2030年前碳达峰" a milestone recorded as 1
+_FULL_COVERAGE = re.compile(r"(?:实现|达到)?全覆盖|全部实现|全面覆盖")
+_PEAK = re.compile(r"(20[2-6]\d)\s*年前\s*(?:实现)?碳达峰")
+
+
+def _commitments(
+    sentence: SentenceLike, year: int, years: list[tuple[int, int]]
+) -> list[TargetCandidate]:
+    text = sentence.text
+    out = []
+
+    def candidate(value: float, unit: str, name: str, metric: str, at: int) -> TargetCandidate:
+        return TargetCandidate(
+            year=year,
+            value=value,
+            unit=unit,
+            comparator="ge",
+            aspirational=any(w in text[:at] for w in _ASPIRATIONAL),
+            metric=metric,
+            scope=(),
+            name=name,
+            quote=text,
+            start=sentence.start,
+            offset=sentence.start + at,
+            section=sentence.section,
+        )
+
+    for match in _FULL_COVERAGE.finditer(text):
+        name = _name(_clause(text, match.start())[0]) or "全覆盖"
+        out.append(candidate(100.0, "%", name, "indicator", match.start()))
+    for match in _PEAK.finditer(text):
+        out.append(
+            replace(
+                candidate(1.0, "", "碳达峰", "indicator", match.start()),
+                year=int(match.group(1)),
+            )
+        )
+    return out
 
 
 def _milestones(sentence: SentenceLike, years: list[tuple[int, int]]) -> list[TargetCandidate]:

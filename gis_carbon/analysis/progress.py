@@ -599,18 +599,44 @@ def _tally_notes(tally: _Tally, unit: str) -> list[str]:
 
 # ---------------------------------------------------------------------------- verdicts
 
-_UPWARD = frozenset({Comparator.GE, Comparator.GT, Comparator.APPROX, Comparator.EQ})
+
+class Direction(StrEnum):
+    """Which way a target's value is good: 达到/提高 (more), 控制在/不超过 (less), 为 (band)."""
+
+    UP = "up"
+    DOWN = "down"
+    BAND = "band"
 
 
-def _holds(comparator: Comparator, current: float, goal: float) -> bool:
-    return {
-        Comparator.GE: current >= goal - 1e-9,
-        Comparator.GT: current > goal,
-        Comparator.LE: current <= goal + 1e-9,
-        Comparator.LT: current < goal,
-        Comparator.APPROX: abs(current - goal) <= APPROX_TOLERANCE * abs(goal),
-        Comparator.EQ: abs(current - goal) <= 1e-9 * max(1.0, abs(goal)),
-    }[comparator]
+# A comparator's direction unless the target's params say otherwise ("direction": "band" for
+# a value the text means exactly, "down" for a 左右 cap). "为14.5%" of a cut and "建成 2 家"
+# are minimums: a larger cut or a third platform does not miss the target.
+_DIRECTION = {
+    Comparator.GE: Direction.UP,
+    Comparator.GT: Direction.UP,
+    Comparator.APPROX: Direction.UP,
+    Comparator.EQ: Direction.UP,
+    Comparator.LE: Direction.DOWN,
+    Comparator.LT: Direction.DOWN,
+}
+
+
+def direction(target: Target) -> Direction:
+    return Direction(target.params.get("direction") or _DIRECTION[target.comparator])
+
+
+def _holds(target: Target, current: float, goal: float) -> bool:
+    """Whether the value meets the target: 左右 ("about") is met within the tolerance or
+    beyond it in the good direction; 超过/低于 are strict; a band is met only near the goal."""
+    way = direction(target)
+    slack = APPROX_TOLERANCE * abs(goal) if target.comparator is Comparator.APPROX else 0.0
+    eps = 1e-9 * max(1.0, abs(goal))
+    if way is Direction.BAND:
+        return abs(current - goal) <= slack + eps
+    strict = target.comparator in (Comparator.GT, Comparator.LT)
+    if way is Direction.UP:
+        return current > goal if strict else current >= goal - slack - eps
+    return current < goal if strict else current <= goal + slack + eps
 
 
 def judge(
@@ -624,14 +650,14 @@ def judge(
 ) -> TargetProgress:
     """Percent, gap and verdict of a value against its target."""
     goal = target.base_value
-    upward = target.comparator in _UPWARD
+    upward = direction(target) is not Direction.DOWN
     if percent is None:
         if upward:
             percent = 100.0 * current / goal if goal else None
         else:
             percent = 100.0 * goal / current if current > 0 else 100.0
     gap = max(goal - current, 0.0) if upward else max(current - goal, 0.0)
-    if _holds(target.comparator, current, goal):
+    if _holds(target, current, goal):
         verdict, gap = Verdict.MET, 0.0
     else:
         verdict = Verdict.BEHIND
@@ -774,9 +800,14 @@ def evaluate_area_sum(ctx: EvaluationContext, target: Target) -> TargetProgress:
     attributes = ctx.attributes([r.id for r in rows if r.type in scope and r.id is not None])
 
     def same_activity(row: _Row) -> str | None:
+        own = attributes.get(row.id or -1, {})
+        if own.get("programme_of") == target.id:
+            # The plan's own work programme restates the target: counting it would meet the
+            # target with nothing done.
+            return "the target's own work programme, not work done toward it"
         if activity is None:
             return None
-        theirs = attributes.get(row.id or -1, {}).get("activity")
+        theirs = own.get("activity")
         if theirs == activity:
             return None
         return f"activity {theirs or 'not stated'}, the target counts {activity}"
@@ -1202,6 +1233,11 @@ EVALUATORS: Mapping[Metric, Evaluator] = {
 def evaluate(ctx: EvaluationContext, target: Target) -> TargetProgress:
     """One target in a shared context; an area the workspace cannot answer is `no_data`."""
     evaluator = EVALUATORS.get(target.metric)
+    own_policy = target.params.get("counts_status")
+    if own_policy and ctx.policy is StatusPolicy.PIPELINE:
+        # "全市投产…超过800万千瓦" counts what the sentence names by default; switching to
+        # another policy than the default still shows the others.
+        ctx = ctx.with_policy(status_policy(own_policy))
     if evaluator is None:
         return no_data(ctx, target, f"no evaluator for metric {target.metric!r}")
     try:

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "gis_carbon.cli.exports",  # export, report
     "gis_carbon.cli.siting",  # check-site, suitability
     "gis_carbon.cli.safety",  # backup, restore, check
+    "gis_carbon.cli.coverage",  # coverage (a plan's checklist)
 )
 
 
@@ -125,7 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = args.handler(args)
     except GisCarbonError as exc:
-        print(f"gis-carbon: error: {exc}", file=sys.stderr)
+        # one line, whatever the message carries (SQLite quotes schema text with newlines)
+        print(f"gis-carbon: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("gis-carbon: interrupted", file=sys.stderr)

@@ -120,6 +120,7 @@ UNITS: tuple[Unit, ...] = (
     Unit("万千瓦时", _E, _F(10), ("万度",), ("万kWh", "万KWh", "万kwh")),
     Unit("亿千瓦时", _E, _F(100_000), ("亿度",), ("亿kWh", "亿KWh", "亿kwh")),
     Unit("m²", _A, _F(1), ("平方米",)),  # NFKC also maps m2 and ㎡ here
+    Unit("万m²", _A, _F(10_000), ("万平方米",)),  # heated floor area of clean-heating works
     Unit("亩", _A, MU_M2),
     Unit("万亩", _A, 10_000 * MU_M2),
     Unit("ha", _A, _F(10_000), ("公顷",), ("hm²",)),
@@ -136,6 +137,9 @@ UNITS: tuple[Unit, ...] = (
     Unit("%", Dimension.PERCENT, _F(1)),
     Unit("百分点", Dimension.PERCENT, _F(1)),
     Unit("t/d", Dimension.MASS_RATE, _F(1), ("吨/日",), ("吨/天",)),
+    # CCUS capacities are stated per year (t CO₂/a); a year is taken as 365 days.
+    Unit("t/a", Dimension.MASS_RATE, _F(1, 365), ("吨/年",), ("tCO2/a", "t CO2/a")),
+    Unit("万t/a", Dimension.MASS_RATE, _F(10_000, 365), ("万吨/年",), ("万tCO2/a",)),
 )
 
 

@@ -277,6 +277,8 @@ def _value(text: Any) -> tuple[float, str]:
     from gis_carbon.errors import UnitError
     from gis_carbon.model.units import parse_number, parse_quantity
 
+    if re.fullmatch(r"\s*[-+]?\d+(?:\.\d+)?\s*", str(text)):
+        return float(parse_number(str(text))), ""  # a milestone's 1, a count without a word
     try:
         quantity = parse_quantity(str(text), allow_negative=True)
     except UnitError as exc:

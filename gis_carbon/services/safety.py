@@ -40,15 +40,20 @@ def _region_problems(ws: WorkspaceStore) -> list[str]:
     lines = []
     for before, after in zip(stored, located, strict=True):
         was, now = before.regions, after.regions
-        if (was.province, was.city, was.county, was.township) != (
-            now.province,
-            now.city,
-            now.county,
-            now.township,
-        ):
+        levels = zip(
+            ("province", "city", "county", "township"),
+            (was.province, was.city, was.county, was.township),
+            (now.province, now.city, now.county, now.township),
+            strict=True,
+        )
+        # A level left empty on purpose (a municipality-wide item keeps no county) is no
+        # error; a code the geometry contradicts is.
+        wrong = [(level, a, b) for level, a, b in levels if a is not None and a != b]
+        if wrong:
+            level, a, b = wrong[0]
             lines.append(
-                f"regions: project {before.id} ({before.name}) is stored in county"
-                f" {was.county or '—'}, its geometry lies in {now.county or '—'}"
+                f"regions: project {before.id} ({before.name}) is stored in {level} {a},"
+                f" its geometry lies in {b or '—'}"
             )
     return lines
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from shapely.geometry import Point
 
-from gis_carbon.model.project import Project, validate_project
+from gis_carbon.model.project import Project, RegionAssignment, validate_project
 from gis_carbon.model.storage import WorkspaceStore
 from gis_carbon.model.types import Precision, project_type, status
 from gis_carbon.services.projects import parse_capacity_for_type
@@ -40,6 +40,17 @@ def open_workspace(
     return ws
 
 
+_FINER_THAN_TOWN = frozenset({Precision.EXACT, Precision.VILLAGE})
+
+
+def _municipality_wide(record: dict[str, Any]) -> bool:
+    """A project the plan places only in a province-level region (天津市's 双城中间绿色生态屏障区
+    spans several districts): its point is the region's, so no county may be read from it."""
+    return str(record["region_code"]).endswith("0000") and not gazetteer().get(
+        record.get("gazetteer") or ""
+    )
+
+
 def seed_location(record: dict[str, Any]) -> tuple[float, float, Precision, str]:
     """WGS 84 lon/lat, precision and a provenance note for a seed project.
 
@@ -56,7 +67,12 @@ def seed_location(record: dict[str, Any]) -> tuple[float, float, Precision, str]
         note = (
             f"location: gazetteer row {row['name_zh']!r} ({row['source_crs'] or 'unknown datum'})"
         )
-        return lon, lat, Precision(row["precision"] or "town"), note
+        where = Precision(row["precision"] or "town")
+        if "LOW confidence" in (row.get("source") or "") and where in _FINER_THAN_TOWN:
+            # a point from a doubtful source is no better than the township it names
+            where = Precision.TOWN
+            note += "; low-confidence source: township precision"
+        return lon, lat, where, note
     from gis_carbon.geo.boundaries import representative_point
 
     lon, lat = representative_point(record["region_code"])
@@ -92,7 +108,13 @@ def seed_projects() -> list[Project]:
             notes=notes,
         )
         projects.append(validate_project(project))
-    return with_regions_many(projects)
+    located = with_regions_many(projects)
+    return [
+        p.with_changes(regions=RegionAssignment(province=p.regions.province, city=p.regions.city))
+        if _municipality_wide(record)
+        else p
+        for p, record in zip(located, seed_project_records(), strict=True)
+    ]
 
 
 def seed_workspace(ws: WorkspaceStore) -> None:

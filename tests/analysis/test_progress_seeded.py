@@ -66,7 +66,10 @@ def test_tianjin_800_target_lists_jinghai_and_hongqiao(seeded) -> None:  # type:
     result = by_id(evaluate_plan(seeded, "天津市"))["tianjin.renewables_capacity.2025"]
     assert result.target.base_value == 8000.0
     assert {"120118", "120106"} <= set(result.by_region)
-    assert result.by_region["120118"] == pytest.approx(500.0)
+    # "全市投产…超过800万千瓦" counts operating plants by default: 静海's 500 MW are planned
+    assert result.policy.value == "operating"
+    assert result.by_region["120118"] == 0.0 and result.verdict.value != "met"
+    assert any("status planned" in why for _, why in result.excluded)
     assert result.current == pytest.approx(sum(result.by_region.values()))
     rows = {r.progress.target.id: r for r in rollup(seeded, "天津市")}
     districts = {d.region_code: d for d in rows["tianjin.renewables_capacity.2025"].districts}

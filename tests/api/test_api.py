@@ -200,7 +200,7 @@ def test_add_projects_from_a_gauss_kruger_geodataframe(seeded_path: Path) -> Non
     [
         ("capacity", "12,5 MW", "comma"),
         ("capacity", "100 MWh", "power"),
-        ("type", "核电站", "unknown project type"),
+        ("type", "飞船发射场", "unknown project type"),
         ("lat", 138.8, "lat"),
     ],
 )

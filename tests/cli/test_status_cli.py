@@ -124,7 +124,8 @@ def test_rollup_of_tianjin_lists_its_districts(
     )
     renewables = next(r for r in rows if r["target_id"] == "tianjin.renewables_capacity.2025")
     districts = {d["region_code"]: d for d in renewables["districts"]}
-    assert districts["120118"]["value"] == 500.0 and districts["120118"]["region_name"] == "静海区"
+    # the 投产 target counts operating plants by default: 静海's 500 MW are only planned
+    assert districts["120118"]["value"] == 0.0 and districts["120118"]["region_name"] == "静海区"
     assert districts["120106"]["region_name"] == "红桥区"
     assert {"120118", "120106"} <= set(renewables["by_region"])
 
@@ -160,3 +161,24 @@ def test_chart_writes_a_png(
     out = tmp_path / "x.png"
     run(capsys, "--workspace", str(seeded_path), "chart", "--plan", "静海区", "--out", str(out))
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_nev_share_of_45_percent_meets_about_25_percent(
+    seeded_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(
+        capsys,
+        *["--workspace", str(seeded_path), "record-indicator", "--plan", "天津市"],
+        *["--indicator", "nev_sales_share", "--year", "2025", "--value", "45%"],
+    )
+    out = run(capsys, "--workspace", str(seeded_path), "status", "--plan", "天津市", "--json")
+    row = next(r for r in json.loads(out) if r["target_id"] == "tianjin.nev_sales_share.2025")
+    assert row["verdict"] == "met"
+
+
+def test_jinshi_afforestation_is_not_met_on_a_fresh_workspace(
+    seeded_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = run(capsys, "--workspace", str(seeded_path), "status", "--plan", "津市市", "--json")
+    row = next(r for r in json.loads(out) if r["target_id"] == "jinshi.afforestation_area.2025")
+    assert row["verdict"] != "met"

@@ -29,7 +29,7 @@ def test_every_format_reports_progress_to_the_end(seeded, tmp_path: Path, fmt: s
     out.mkdir()
     seen = RecordingFeedback()
     result = export(seeded, fmt, out / f"jinghai{SUFFIX[fmt]}", plan="jinghai", feedback=seen)
-    assert result.projects == 21 and all(p.exists() for p in result.paths)
+    assert result.projects == 27 and all(p.exists() for p in result.paths)
     assert seen.fractions[-1] == 1.0 and seen.fractions == sorted(seen.fractions)
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary left
 
@@ -72,7 +72,7 @@ def test_bad_requests_are_named(seeded, tmp_path: Path):
 def test_region_selection(seeded, tmp_path: Path):
     result = export(seeded, "geojson", tmp_path / "tj.geojson", region="120000")
     assert result.projects == len(seeded.projects(region_code="120000"))
-    assert result.projects > 21
+    assert result.projects > 27
 
 
 def test_cli_export_and_report(seeded_path: Path, tmp_path: Path, capsys):
@@ -82,7 +82,7 @@ def test_cli_export_and_report(seeded_path: Path, tmp_path: Path, capsys):
     assert (
         main(["--workspace", str(seeded_path), "export", "gpkg", str(out), "--plan", "静海区"]) == 0
     )
-    assert out.exists() and "21 projects" in capsys.readouterr().out
+    assert out.exists() and "27 projects" in capsys.readouterr().out
     assert (
         main(
             [

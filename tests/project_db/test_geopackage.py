@@ -10,6 +10,7 @@ import shapely
 from sqlite_utils import Database
 
 from gis_carbon.services import ProjectInput, add_project, edit_project
+from project_db.seed_data import seed_project_records, seed_targets
 from project_db.sqlite.migrations import migrations
 from project_db.sqlite.workspace import Workspace
 from tests.export.conftest import ogrinfo, validate_gpkg
@@ -51,7 +52,7 @@ def test_a_seeded_workspace_is_a_valid_geopackage_with_four_layers(gpkg_path: Pa
     assert _layers(gpkg) == LAYERS
 
     summary = ogrinfo(gpkg, "-so", "-al", "projects_point")
-    assert "Feature Count: 51" in summary
+    assert f"Feature Count: {len(seed_project_records())}" in summary
     assert 'ID["EPSG",4326]' in summary
     feature = ogrinfo(gpkg, "projects_point", "-where", "name = '国华大邱庄渔光互补发电项目'")
     assert "capacity (Real) = 100" in feature
@@ -61,7 +62,7 @@ def test_a_seeded_workspace_is_a_valid_geopackage_with_four_layers(gpkg_path: Pa
     assert "MULTIPOINT ((117.05" in feature
 
     targets = ogrinfo(gpkg, "-so", "-al", "plan_targets")
-    assert "Feature Count: 150" in targets
+    assert f"Feature Count: {len(seed_targets())}" in targets
     jinghai = ogrinfo(
         gpkg, "plan_targets", "-where", "plan_id = 'jinghai' AND value = 280 AND year = 2025"
     )
@@ -101,7 +102,9 @@ def test_lines_and_polygons_read_back_by_gdal_as_stored(seeded_path: Path) -> No
     )
     assert polygons.loc["渔光互补池塘", "capacity"] == 25
     assert polygons.loc["造林地块", "capacity_unit"] == "亩"
-    assert len(geopandas.read_file(seeded_path, layer="projects_point")) == 51
+    assert len(geopandas.read_file(seeded_path, layer="projects_point")) == len(
+        seed_project_records()
+    )
 
 
 def test_a_workspace_from_before_the_geopackage_migration_becomes_one(tmp_path: Path) -> None:

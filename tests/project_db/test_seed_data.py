@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from project_db.seed_data import scope_codes
+
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "project_db" / "seed"
 SHARED = REPO.parent / "shared"
@@ -32,6 +34,27 @@ PROJECT_TYPES = {
     "freight_rail",
     "charging",
     "gas_station",
+    "pv",
+    "solar_thermal",
+    "wind_offshore",
+    "hydro",
+    "pumped_storage",
+    "nuclear",
+    "coal_power",
+    "gas_power",
+    "oil_power",
+    "hydrogen_production",
+    "hydrogen_station",
+    "ccus",
+    "heating_geothermal",
+    "waste_heat",
+    "heating_plant",
+    "gas_storage",
+    "gas_pipeline",
+    "oil_reserve",
+    "port",
+    "industrial_park",
+    "building_efficiency",
 }
 GENERATION_TYPES = {
     "pv_fishery",
@@ -201,7 +224,7 @@ def test_codes_are_from_the_known_lists():
     bad += [p["id"] for p in projects() if p["status"] not in STATUSES]
     bad += [t["id"] for t in targets() if t["metric"] not in METRICS]
     bad += [t["id"] for t in targets() if t["comparator"] not in COMPARATORS]
-    bad += [t["id"] for t in targets() if not set(t["scope"]) <= PROJECT_TYPES]
+    bad += [t["id"] for t in targets() if not set(scope_codes(t["scope"])) <= PROJECT_TYPES]
     bad += [
         t["id"]
         for t in targets()
@@ -215,7 +238,11 @@ def test_years_and_values_are_in_range():
         t["id"] for t in targets() if not (isinstance(t["year"], int) and 2020 <= t["year"] <= 2060)
     ]
     bad += [
-        t["id"] for t in targets() if not (isinstance(t["value"], int | float) and t["value"] > 0)
+        t["id"]
+        for t in targets()
+        if not isinstance(t["value"], int | float)
+        or t["value"] < 0
+        or (t["value"] == 0 and t["comparator"] not in ("le", "lt"))  # 清零: zero, at most
     ]
     bad += [p["id"] for p in projects() if p["year"] is not None and not 2020 <= p["year"] <= 2060]
     assert not bad, bad
@@ -242,7 +269,9 @@ def test_jinghai_renewables_2025():
         "ge",
     )
     assert t["aspirational"] is True
-    assert {"biomass", "waste_to_energy", "wind", "pv_fishery"} <= set(t["scope"])
+    renewable = set(scope_codes(t["scope"]))
+    assert {"biomass", "waste_to_energy", "wind", "pv_fishery", "pv", "hydro"} <= renewable
+    assert not renewable & {"coal_power", "gas_power", "oil_power", "nuclear"}
 
 
 def test_jinghai_seven_generation_projects():
@@ -322,12 +351,19 @@ def test_required_target_params():
     assert _target("jinghai.charging_radius_core.2025")["params"] == {"area": "core"}
     assert _target("jinghai.charging_radius_non_core.2025")["params"] == {"area": "non_core"}
     assert _target("jinghai.public_chargers.2025")["params"] == {"counts": "chargers"}
-    assert set(_target("jinshi.pv_capacity.2030")["scope"]) == {
+    # a scope by tag: every solar type, the generic 光伏 and 光热 of a ledger included
+    assert set(scope_codes(_target("jinshi.pv_capacity.2030")["scope"])) == {
         "pv_fishery",
         "pv_ground",
         "pv_rooftop",
+        "pv",
+        "solar_thermal",
     }
-    assert set(_target("jinshi.wind_capacity.2030")["scope"]) == {"wind", "wind_distributed"}
+    assert set(scope_codes(_target("jinshi.wind_capacity.2030")["scope"])) == {
+        "wind",
+        "wind_distributed",
+        "wind_offshore",
+    }
     assert _target("hongqiao.rooftop_pv_new_public_buildings.2025")["params"] == {
         "indicator": "rooftop_pv_new_public_buildings"
     }

@@ -20,7 +20,7 @@ def test_back_up_then_restore_from_the_window(window, qtbot, tmp_path) -> None:
     assert restored is not None
     qtbot.addWidget(restored)
     assert restored.ws.get_meta("after-backup") is None
-    assert restored.ws.count_projects() == 51
+    assert restored.ws.count_projects() == window.ws.count_projects()
     kept = f"{window.ws.location}.before-restore"
     assert kept in restored.statusBar().currentMessage()
     assert restored.wait_until_idle(60_000)

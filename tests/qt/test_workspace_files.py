@@ -40,7 +40,7 @@ def test_save_as_copies_the_workspace_and_opens_the_copy(window, qtbot, tmp_path
     qtbot.addWidget(replacement)
     assert replacement.ws.location == str(copy.resolve())
     assert replacement.ws.get_meta("marker") == "before save-as"
-    assert replacement.ws.count_projects() == 51
+    assert replacement.ws.count_projects() == window.ws.count_projects()
     with sqlite3.connect(copy) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     # both files are in File → Open recent, the newest first
