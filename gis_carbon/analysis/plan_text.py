@@ -386,6 +386,8 @@ def _commitments(
         name = _name(_clause(text, match.start())[0]) or "全覆盖"
         out.append(candidate(100.0, "%", name, "indicator", match.start()))
     for match in _PEAK.finditer(text):
+        if text.rfind("《", 0, match.start()) > text.rfind("》", 0, match.start()):
+            continue  # 《2030年前碳达峰行动方案》 names a document, it commits to nothing
         out.append(
             replace(
                 candidate(1.0, "", "碳达峰", "indicator", match.start()),

@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         self.project_form: ProjectForm | None = None
         self.plan_editor: PlanEditor | None = None
         self._replacement: MainWindow | None = None  # the window a workspace switch opened
+        self.plan_review: Any = None
         self.progress: list[Any] = []
         self.region_names: dict[str, str] = {}
         self._project_counties: set[str] = set()  # counties with projects (region filter)
@@ -231,6 +232,7 @@ class MainWindow(QMainWindow):
                 "Delete selected", self.delete_selected, QKeySequence.StandardKey.Delete
             ),
             "edit_plans": self._action("Plans and targets…", self.open_plan_editor, "Ctrl+P"),
+            "import_plan": self._action("Import plan document…", self.import_plan_dialog),
             "export_indicators": self._action(
                 "Export indicator template…", self.export_indicators_dialog
             ),
@@ -267,6 +269,7 @@ class MainWindow(QMainWindow):
             "import",
             "export",
             None,
+            "import_plan",
             "export_indicators",
             "import_indicators",
             None,
@@ -1252,6 +1255,62 @@ class MainWindow(QMainWindow):
         )
         if path:
             self.export_path(path)
+
+    def import_plan_dialog(self) -> None:
+        path, _chosen = QFileDialog.getOpenFileName(
+            self,
+            tr("Import plan document"),
+            "",
+            tr("Plan documents") + " (*.txt *.docx *.pdf *.md);;* (*)",
+        )
+        if path:
+            self.import_plan(path)
+
+    def import_plan(self, path: str) -> None:
+        """Read a plan document on a worker, then the review dialog; nothing is written
+        until its OK."""
+        from gis_carbon.services import plan_import
+
+        def work(feedback: Feedback) -> Any:
+            return plan_import.propose(path)
+
+        def proposed(proposal: Any) -> None:
+            from gis_carbon.qt.plan_review import PlanReviewDialog
+
+            current = self.plans.get(self.plan_id or "")
+            dialog = PlanReviewDialog(
+                proposal.title,
+                plan_import.review_rows(proposal),
+                current.region_name if current else "",
+                lambda rows, region, name: self._accept_plan(dialog, path, rows, region, name),
+                self,
+            )
+            self.plan_review = dialog
+            dialog.open()
+
+        self._track(tr("Reading the plan document"), work, proposed, user=True)
+
+    def _accept_plan(
+        self, dialog: Any, path: str, rows: list[dict[str, Any]], region: str, name: str
+    ) -> None:
+        from gis_carbon.services import plan_import
+
+        def work(feedback: Feedback, ws: WorkspaceStore) -> Any:
+            return plan_import.accept_rows(ws, path, rows, region=region, name=name or None)
+
+        def done(result: Any) -> None:
+            plan, targets, projects = result
+            dialog.accept()
+            self._reload_plans()
+            self.refresh_projects()
+            self.statusBar().showMessage(
+                tr("Added plan {name}: {t} targets, {p} projects").format(
+                    name=plan.name, t=targets, p=projects
+                ),
+                10000,
+            )
+
+        self._track(tr("Saving"), work, done, on_error=dialog.show_error, workspace=True)
 
     def export_indicators_dialog(self) -> None:
         if not self.plan_id:

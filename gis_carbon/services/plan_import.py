@@ -17,7 +17,7 @@ from gis_carbon.analysis.plan_text import (
     project_candidates,
     target_candidates,
 )
-from gis_carbon.errors import InputFileError
+from gis_carbon.errors import GisCarbonError, InputFileError
 from gis_carbon.model.plan import Plan
 from gis_carbon.model.storage import WorkspaceStore
 
@@ -100,9 +100,7 @@ def write_review(proposal: Proposal, out: str | os.PathLike[str]) -> Path:
     """The candidates as an editable CSV (UTF-8 with BOM, so Excel opens it): set `accept` to
     yes/no, correct any field, then `import-plan FILE --accept REVIEW.csv`."""
     out = Path(out)
-    rows = [
-        {**_target_json(t), "types": ",".join(t.scope), "accept": "yes"} for t in proposal.targets
-    ] + [{**_project_json(p), "accept": "yes"} for p in proposal.projects]
+    rows = review_rows(proposal)
     with out.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, REVIEW_COLUMNS, extrasaction="ignore")
         writer.writeheader()
@@ -137,24 +135,51 @@ def accept(
     name: str | None = None,
     author: str | None = None,
 ) -> tuple[Plan, int, int]:
-    """A new plan for `region` with the accepted targets (and named projects, placed at the
-    region's representative point with precision `district`: no coordinate is invented).
-    Every quote must still be a verbatim substring of the document; every row is checked
-    first, and all is written in one transaction or nothing. Returns the plan and how many
+    """`accept_rows` with the rows of a review file whose `accept` column says yes."""
+    rows = [r for r in read_review(review) if (r.get("accept") or "").strip().lower() in _YES]
+    return accept_rows(
+        ws, document, rows, region=region, parent=parent, name=name, author=author,
+        where=Path(review),
+    )  # fmt: skip
+
+
+def review_rows(proposal: Proposal) -> list[dict[str, Any]]:
+    """The proposals as review rows (as the review file holds them), all accepted."""
+    return [
+        {**_target_json(t), "types": ",".join(t.scope), "accept": "yes"} for t in proposal.targets
+    ] + [{**_project_json(p), "accept": "yes"} for p in proposal.projects]
+
+
+def accept_rows(
+    ws: WorkspaceStore,
+    document: str | os.PathLike[str],
+    rows: list[dict[str, Any]],
+    *,
+    region: str,
+    parent: str | None = None,
+    name: str | None = None,
+    author: str | None = None,
+    where: Path | None = None,
+) -> tuple[Plan, int, int]:
+    """A new plan for `region` with the accepted target rows (and named projects, placed at
+    the region's representative point with precision `district`: no coordinate is
+    invented). Every quote must still be a verbatim substring of the document; every row is
+    checked, and all is written in one transaction or nothing. Returns the plan and how many
     targets and projects were added."""
     from gis_carbon.io.plan_documents import read_plan_document
     from gis_carbon.io.records import InputRowsError
     from gis_carbon.services import plans as plan_services
 
+    label = where or Path(document)
     text = read_plan_document(Path(document))
-    rows = [r for r in read_review(review) if (r.get("accept") or "").strip().lower() in _YES]
+    rows = [{k: "" if v is None else str(v) for k, v in row.items()} for row in rows]
     problems = [
         f"row {n}: its quote is not a sentence of {Path(document).name} (quotes stay verbatim)"
         for n, row in enumerate(rows, start=2)
         if (row.get("quote") or "").strip() not in text.text
     ]
     if problems:
-        raise InputRowsError(Path(review), problems)
+        raise InputRowsError(label, problems)
     with ws.transaction():
         plan = plan_services.add_plan(
             ws,
@@ -174,14 +199,10 @@ def accept(
                 else:
                     _add_project(ws, plan, row, author)
                     added_projects += 1
-            except Exception as exc:
-                from gis_carbon.errors import GisCarbonError
-
-                if not isinstance(exc, GisCarbonError):
-                    raise
+            except GisCarbonError as exc:  # every bad row listed, then all rolled back
                 failures.append(f"row {n}: {exc}")
         if failures:
-            raise InputRowsError(Path(review), failures)
+            raise InputRowsError(label, failures)
     return plan, added_targets, added_projects
 
 
@@ -262,4 +283,13 @@ def _guess_type(name: str) -> str:
     return next((code for word, code in _TYPE_WORDS if word in name), "substation")
 
 
-__all__ = ["REVIEW_COLUMNS", "Proposal", "accept", "propose", "read_review", "write_review"]
+__all__ = [
+    "REVIEW_COLUMNS",
+    "Proposal",
+    "accept",
+    "accept_rows",
+    "propose",
+    "read_review",
+    "review_rows",
+    "write_review",
+]
