@@ -174,43 +174,34 @@ def _show_target(args: argparse.Namespace, target: Any, verb: str) -> int:
 
 
 # ------------------------------------------------------------------ plans
+# The plan fields the add-plan and edit-plan options carry (the argparse dest names).
+PLAN_FIELDS = (
+    "name", "region", "region_layer", "feature", "parent", "date", "base_year", "source_file",
+    "doc_number", "note",
+)  # fmt: skip
+TARGET_FIELDS = (
+    "value", "year", "quote", "comparator", "aspirational", "types", "indicator", "name_zh",
+    "name_en", "section",
+)  # fmt: skip
+
+
+def _fields(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(args, name) for name in names}
+
+
 def cmd_add_plan(args: argparse.Namespace) -> int:
     from gis_carbon.services import plans
 
     with open_from_args(args) as ws:
-        plan = plans.add_plan(
-            ws,
-            name=args.name,
-            region=args.region,
-            region_layer=args.region_layer,
-            feature=args.feature,
-            parent=args.parent,
-            date=args.date,
-            base_year=args.base_year,
-            source_file=args.source_file,
-            doc_number=args.doc_number,
-            note=args.note,
-        )
+        plan = plans.add_plan(ws, **_fields(args, PLAN_FIELDS))
     return _show_plan(args, plan, "added")
 
 
 def cmd_edit_plan(args: argparse.Namespace) -> int:
     from gis_carbon.services import plans
 
-    changes = {
-        "name": args.name,
-        "region": args.region,
-        "region_layer": args.region_layer,
-        "feature": args.feature,
-        "parent": args.parent,
-        "date": args.date,
-        "base_year": args.base_year,
-        "source_file": args.source_file,
-        "doc_number": args.doc_number,
-        "note": args.note,
-    }
     with open_from_args(args) as ws:
-        plan = plans.edit_plan(ws, args.id, changes)
+        plan = plans.edit_plan(ws, args.id, _fields(args, PLAN_FIELDS))
     return _show_plan(args, plan, "revised")
 
 
@@ -227,41 +218,18 @@ def cmd_delete_plan(args: argparse.Namespace) -> int:
 def cmd_add_target(args: argparse.Namespace) -> int:
     from gis_carbon.services import plans
 
+    fields = _fields(args, TARGET_FIELDS)
+    fields["aspirational"] = bool(fields["aspirational"])
+    fields["comparator_name"] = fields.pop("comparator")
     with open_from_args(args) as ws:
-        target = plans.add_target(
-            ws,
-            plan=args.plan,
-            metric_name=args.metric,
-            value=args.value,
-            year=args.year,
-            quote=args.quote,
-            comparator_name=args.comparator,
-            aspirational=bool(args.aspirational),
-            types=args.types,
-            indicator=args.indicator,
-            name_zh=args.name_zh,
-            name_en=args.name_en,
-            section=args.section,
-        )
+        target = plans.add_target(ws, plan=args.plan, metric_name=args.metric, **fields)
     return _show_target(args, target, "added")
 
 
 def cmd_edit_target(args: argparse.Namespace) -> int:
     from gis_carbon.services import plans
 
-    changes = {
-        "metric": args.metric,
-        "value": args.value,
-        "year": args.year,
-        "quote": args.quote,
-        "comparator": args.comparator,
-        "aspirational": args.aspirational,
-        "types": args.types,
-        "indicator": args.indicator,
-        "name_zh": args.name_zh,
-        "name_en": args.name_en,
-        "section": args.section,
-    }
+    changes = {"metric": args.metric, **_fields(args, TARGET_FIELDS)}
     with open_from_args(args) as ws:
         target = plans.edit_target(ws, args.id, changes)
     return _show_target(args, target, "revised")
