@@ -27,6 +27,7 @@ HISTORICAL = sorted(DATA.glob("workspace-*.sqlite"))
 WRITTEN_BY = {
     "workspace-9a14a5c.sqlite": ("0001_core", "0002_layers"),
     "workspace-d7f6322.sqlite": ("0001_core", "0002_layers", "0003_project_totals"),
+    "workspace-c832f04.sqlite": ("0001_core", "0002_layers", "0003_project_totals"),
     "workspace-5b16f2e.sqlite": (
         "0001_core",
         "0002_layers",
