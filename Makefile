@@ -3,10 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Debian packages the tests use: CJK fonts, GDAL's command-line tools (ogrinfo), headless
-# Chromium for the HTML map, and the libraries Qt needs to run offscreen.
+# Debian packages the app and the tests use: CJK fonts, GDAL's command-line tools (ogrinfo),
+# headless Chromium for the HTML map, the libraries Qt needs offscreen, and those its xcb
+# platform plugin needs on an X desktop (the window test runs on Xvfb).
 DEB_PACKAGES := fonts-noto-cjk gdal-bin python3-gdal chromium libegl1 libgl1 libxkbcommon0 \
-	libfontconfig1 libdbus-1-3 libglib2.0-0
+	libfontconfig1 libdbus-1-3 libglib2.0-0 xvfb libxkbcommon-x11-0 libxcb-cursor0 \
+	libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-xinerama0 \
+	libxcb-randr0 libxcb-shape0 libxcb-xkb1
 
 .PHONY: run test lint bench deb clean
 
@@ -27,7 +30,7 @@ deb:
 		echo "note: tests that need these Debian packages will be skipped: $$missing"; \
 	fi
 
-run: $(STAMP)
+run: $(STAMP) deb
 	$(BIN)/python main.py
 
 test: $(STAMP) deb

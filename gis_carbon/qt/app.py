@@ -31,10 +31,30 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+NO_DISPLAY = (
+    "gis-carbon: no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set);"
+    " run it on a desktop, under Xvfb (xvfb-run python main.py), or make a picture instead:"
+    " python main.py --screenshot out.png"
+)
+
+
+def has_display(environ: dict[str, str] | os._Environ[str] = os.environ) -> bool:
+    """Whether Qt has somewhere to show a window: an X or Wayland display, or a platform
+    that needs none (offscreen, minimal, vnc…) chosen on purpose."""
+    platform = environ.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith(("xcb", "wayland")):
+        return True
+    return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.screenshot and "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if not has_display():
+        # Qt would abort with a page about xcb plugins; one line saying what to do instead
+        print(NO_DISPLAY, file=sys.stderr)
+        return 2
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
