@@ -105,6 +105,29 @@ def register(subparsers: Any) -> None:
         help="text encoding when the file does not say (gbk, utf-8); default: .cpg, else detected",
     )
     cmd.add_argument(
+        "--value-map",
+        action="append",
+        default=[],
+        metavar="FIELD:VALUE=CODE",
+        help="read a ledger's value as another, before any check (repeatable): "
+        "--value-map type:光伏发电=pv_ground --value-map status:已并网=operating",
+    )
+    cmd.add_argument(
+        "--status",
+        help="the status of rows whose ledger gives none (default: planned 规划)",
+    )
+    cmd.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="import the valid rows and list the others in the problems file "
+        "(default: all or nothing)",
+    )
+    cmd.add_argument(
+        "--problems",
+        metavar="PATH",
+        help="where to write the table of refused rows (default: FILE.problems.csv beside it)",
+    )
+    cmd.add_argument(
         "--map",
         action="append",
         default=[],
@@ -255,7 +278,43 @@ def _parse_map(items: list[str]) -> dict[str, str]:
     return mapping
 
 
+def _parse_value_map(items: list[str]) -> dict[str, dict[str, str]]:
+    maps: dict[str, dict[str, str]] = {}
+    for item in items:
+        field, _, pair = item.partition(":")
+        value, sep, code = pair.partition("=")
+        if not sep or not field.strip() or not value.strip() or not code.strip():
+            raise InputFileError(
+                f"--value-map {item!r}: write FIELD:VALUE=CODE, e.g. type:光伏发电=pv_ground"
+            )
+        maps.setdefault(field.strip(), {})[value.strip()] = code.strip()
+    return maps
+
+
 def cmd_import(args: argparse.Namespace) -> int:
+    from gis_carbon.services.imports import RefusedRowsError
+
+    try:
+        return _import(args)
+    except RefusedRowsError as exc:
+        from gis_carbon.services import import_problems
+
+        out = import_problems.write_problems(
+            exc.rows, args.problems or import_problems.problems_path(args.path)
+        )
+        lines = import_problems.summary(exc.rows)
+        if args.json:
+            print_json(
+                {"error": lines[0], "summary": lines[1:], "problems": len(exc.rows),
+                 "problems_file": str(out)}
+            )  # fmt: skip
+        else:
+            print("\n".join(lines), file=sys.stderr)
+            print(f"every problem, with a suggestion, is listed in {out}", file=sys.stderr)
+        return 2
+
+
+def _import(args: argparse.Namespace) -> int:
     from gis_carbon.cli.terminal import terminal_feedback
     from gis_carbon.services.imports import import_file
 
@@ -273,7 +332,17 @@ def cmd_import(args: argparse.Namespace) -> int:
             plan_id=args.plan,
             dry_run=args.dry_run,
             feedback=feedback,
+            value_map=_parse_value_map(args.value_map),
+            default_status=args.status,
+            skip_invalid=args.skip_invalid,
         )
+    if result.refused:
+        from gis_carbon.services import import_problems
+
+        out = import_problems.write_problems(
+            result.refused, args.problems or import_problems.problems_path(args.path)
+        )
+        result.notes.append(f"the rows left out are listed in {out}")
     if args.json:
         print_json(result.to_json())
         return 0

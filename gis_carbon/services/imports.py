@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import shutil
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from gis_carbon.io.failures import reading
 from gis_carbon.io.records import InputRowsError, ReadResult, Record
 from gis_carbon.model.project import Project, project_to_json
 from gis_carbon.model.storage import LayerRecord, WorkspaceStore
+from gis_carbon.services.import_problems import RowProblem, from_message
 from gis_carbon.services.layers import ROLES, LayerDefinition, find_definition
 
 RASTER_BUDGET_BYTES = 1024**3
@@ -61,6 +63,7 @@ class ImportResult:
     mapping: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     outside: list[str] = field(default_factory=list)  # rows located outside every county
+    refused: list[RowProblem] = field(default_factory=list)  # left out by --skip-invalid
 
     @classmethod
     def of_read(
@@ -92,6 +95,10 @@ class ImportResult:
             "mapping": dict(self.mapping),
             "notes": list(self.notes),
             "outside": list(self.outside),
+            "refused": [
+                {"row": r.where, "column": r.column, "value": r.value, "reason": r.reason}
+                for r in self.refused
+            ],
         }
 
 
@@ -154,6 +161,9 @@ def import_file(
     limits: ArchiveLimits = DEFAULT_LIMITS,
     raster_budget_bytes: int = RASTER_BUDGET_BYTES,
     author: str | None = None,
+    value_map: Mapping[str, Mapping[str, str]] | None = None,
+    default_status: str | None = None,
+    skip_invalid: bool = False,
 ) -> ImportResult:
     """Import ``path`` as a layer (``as_layer`` names it; ``role`` implies a layer) or, without
     either, as projects from a column mapping (auto-detected; ``mapping`` field → column wins).
@@ -190,7 +200,18 @@ def import_file(
         return _as_layer(
             ws, read, as_layer, definition, role, distance_m, given, dry_run, feedback, author
         )
-    return _as_projects(ws, read, used_mapping, plan_id, dry_run, feedback, author)
+    return _as_projects(
+        ws,
+        read,
+        used_mapping,
+        plan_id,
+        dry_run,
+        feedback,
+        author,
+        value_map=value_map,
+        default_status=default_status,
+        skip_invalid=skip_invalid,
+    )
 
 
 def _read(
@@ -520,6 +541,14 @@ def _capacity_text(value: Any, header_unit: str | None, column: str) -> str | No
     return text
 
 
+class RefusedRowsError(InputRowsError):
+    """A ledger refused row by row; `rows` holds each problem with its column and value."""
+
+    def __init__(self, path: Path, rows: list[RowProblem]) -> None:
+        super().__init__(path, [f"{r.where}: {r.reason}" if r.where else r.reason for r in rows])
+        self.rows = rows
+
+
 def _as_projects(
     ws: WorkspaceStore,
     read: ReadResult,
@@ -528,6 +557,9 @@ def _as_projects(
     dry_run: bool,
     feedback: Feedback,
     author: str | None,
+    value_map: Mapping[str, Mapping[str, str]] | None = None,
+    default_status: str | None = None,
+    skip_invalid: bool = False,
 ) -> ImportResult:
     from gis_carbon.io.tabular import header_unit
     from gis_carbon.services.projects import ProjectInput, project_from_input
@@ -549,8 +581,9 @@ def _as_projects(
             f"{name}: no coordinate columns (经度/纬度 or X/Y) among "
             f"{', '.join(read.columns)}; map them with --map lon=列名 lat=列名"
         )
-    problems = list(read.problems)
-    failed = {p.split(":", 1)[0] for p in problems}
+    problems = [from_message(p) for p in read.problems]
+    failed = {p.where for p in problems}
+    maps = {field: dict(values) for field, values in (value_map or {}).items()}
     notes = list(read.notes)
     capacity_unit = header_unit(mapping["capacity"])[1] if "capacity" in mapping else None
     energy_unit = header_unit(mapping["energy"])[1] if "energy" in mapping else None
@@ -564,17 +597,21 @@ def _as_projects(
             continue
         props = record.properties
         if record.geometry is None:
-            problems.append(f"{record.where}: no location (经度/纬度 empty)")
+            problems.append(
+                RowProblem(record.where, "location", None, "no location (经度/纬度 empty)")
+            )
             continue
 
         def get(fld: str, props: dict[str, Any] = props) -> Any:
-            return props.get(mapping[fld]) if fld in mapping else None
+            value = props.get(mapping[fld]) if fld in mapping else None
+            # --value-map type:光伏发电=pv_ground, applied before any check
+            return maps.get(fld, {}).get(str(value).strip(), value) if value is not None else None
 
         try:
             status = get("status")
             if status is None:
                 defaulted_status += 1
-                status = DEFAULT_STATUS
+                status = default_status or DEFAULT_STATUS
             data = ProjectInput(
                 name=str(get("name") or "").strip(),
                 type=str(get("type") or "").strip(),
@@ -598,20 +635,28 @@ def _as_projects(
                 raise ValidationError("type (类型) is empty", "type", None)
             project = project_from_input(data, source=f"import:{name}")
         except GisCarbonError as exc:
-            problems.append(f"{record.where}: {exc}")
+            field = getattr(exc, "field", None)
+            problems.append(RowProblem(record.where, field, getattr(exc, "value", None), str(exc)))
             continue
         projects.append((record, project))
     if not read.records:
-        problems.append("the file holds no rows")
-    if problems:
-        raise InputRowsError(read.path, problems)
+        problems.append(RowProblem("", None, None, "the file holds no rows"))
+    if problems and (not skip_invalid or not projects):
+        raise RefusedRowsError(read.path, problems)
     if plan_id is not None:
         ws.plan(plan_id)  # NotFoundError before anything is written
     _report(feedback, 0.8, "assigning regions")
     located = with_regions_many([p for _, p in projects], ws)
     outside = [r.where for (r, _), p in zip(projects, located, strict=True) if not p.regions.county]
     if defaulted_status:
-        notes.append(f"{defaulted_status} rows without a status stored as {DEFAULT_STATUS} (规划)")
+        notes.append(
+            f"{defaulted_status} rows without a status stored as {default_status or DEFAULT_STATUS}"
+        )
+    if problems:  # --skip-invalid: the valid rows go in, the rest are listed
+        refused = {p.where for p in problems}
+        notes.append(
+            f"{len(refused)} rows left out (--skip-invalid): {', '.join(sorted(refused)[:10])}"
+        )
     if outside:
         notes.append(f"outside every county: {', '.join(outside[:20])}")
     result = ImportResult.of_read(
@@ -624,6 +669,7 @@ def _as_projects(
         notes=notes,
         outside=outside,
     )
+    result.refused = problems
     if dry_run:
         return result
     _report(feedback, 0.9, f"writing {len(located)} projects")
@@ -641,4 +687,11 @@ def check_projects(
     return _as_projects(ws, read, mapping, plan_id, True, NO_FEEDBACK, None)
 
 
-__all__ = ["ROLE_CHOICES", "ImportCancelled", "ImportResult", "check_projects", "import_file"]
+__all__ = [
+    "ROLE_CHOICES",
+    "ImportCancelled",
+    "ImportResult",
+    "RefusedRowsError",
+    "check_projects",
+    "import_file",
+]

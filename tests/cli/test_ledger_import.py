@@ -1,0 +1,134 @@
+"""Real ledgers: every kind of plant by its generic Chinese name, value maps, a default
+status, the refused rows as a grouped summary and a problems table, --skip-invalid."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from gis_carbon.cli import main
+from gis_carbon.services.workspace import open_workspace
+
+HEADER = "项目名称,类型,装机容量,建设状态,投产年份,经度,纬度\n"
+GENERIC = {  # what ledgers write → the type code it is
+    "煤电": "coal_power",
+    "水电": "hydro",
+    "气电": "gas_power",
+    "核电": "nuclear",
+    "油电": "oil_power",
+    "光伏": "pv",
+    "风电": "wind",
+    "地热": "geothermal",
+    "生物质": "biomass",
+}
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _ledger(path: Path, rows: list[str]) -> Path:
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    return path
+
+
+def _run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
+    assert main([*argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_every_generic_plant_name_imports_and_fossil_counts_toward_no_renewable_target(
+    seeded_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws_args = ("--workspace", str(seeded_path))
+    before = {
+        s["target_id"]: s["current"]
+        for s in _run_json(capsys, *ws_args, "status", "--plan", "静海区", "--count", "pipeline")
+    }
+    rows = [
+        f"台账{name},{name},100 MW,投产,2024,116.9{i},38.8{i}\n" for i, name in enumerate(GENERIC)
+    ]
+    ledger = _ledger(tmp_path / "电厂台账.csv", rows)
+    imported = _run_json(capsys, *ws_args, "import", str(ledger))
+    assert {p["name"]: p["type"] for p in imported["projects"]} == {
+        f"台账{name}": code for name, code in GENERIC.items()
+    }
+    after = {
+        s["target_id"]: s["current"]
+        for s in _run_json(capsys, *ws_args, "status", "--plan", "静海区", "--count", "pipeline")
+    }
+    renewables = "jinghai.renewables_capacity.2025"
+    renewable_names = ("光伏", "风电", "水电", "地热", "生物质")
+    added = after[renewables] - before[renewables]
+    assert added == pytest.approx(100.0 * len(renewable_names))  # no coal, gas, oil, nuclear
+
+
+def test_value_maps_and_a_default_status(
+    seeded_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ledger = tmp_path / "光伏台账.csv"
+    ledger.write_text(
+        "项目名称,类型,装机容量,投产年份,经度,纬度\n"
+        "王口光伏,PV-地面,50 MW,2024,116.95,38.85\n"
+        "子牙光伏,PV-屋顶,5 MW,2024,116.96,38.86\n",
+        encoding="utf-8",
+    )
+    argv = ["--workspace", str(seeded_path), "import", str(ledger)]
+    assert main(argv) == 2  # unknown types, without a map
+    capsys.readouterr()
+    result = _run_json(
+        capsys,
+        *argv,
+        "--value-map",
+        "type:PV-地面=pv_ground",
+        "--value-map",
+        "type:PV-屋顶=pv_rooftop",
+        "--status",
+        "operating",
+    )
+    assert [(p["type"], p["status"]) for p in result["projects"]] == [
+        ("pv_ground", "operating"),
+        ("pv_rooftop", "operating"),
+    ]
+    assert any("stored as operating" in n for n in result["notes"])
+
+
+def test_a_ledger_with_300_bad_rows_is_summarised_and_listed(
+    seeded_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kinds = ["煤矿", "火箭", "核聚变"]
+    rows = [f"项目{i},{kinds[i % 3]},10 MW,规划,2025,116.9,38.8\n" for i in range(300)]
+    rows += [f"好项目{i},风电,10 MW,规划,2025,116.9,38.8\n" for i in range(20)]
+    ledger = _ledger(tmp_path / "台账.csv", rows)
+    before = digest(seeded_path)
+    assert main(["--workspace", str(seeded_path), "import", str(ledger)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) <= 15
+    assert err[0].startswith("300 rows refused")
+    assert any("煤矿 (100 rows)" in line and "火箭 (100 rows)" in line for line in err)
+    assert digest(seeded_path) == before
+    problems = tmp_path / "台账.csv.problems.csv"
+    with problems.open(encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.DictReader(handle))
+    assert len(table) == 300
+    assert {r["column"] for r in table} == {"type"}
+    assert table[0]["row"] == "row 2" and table[0]["value"] == "煤矿"
+    assert table[0]["suggestion"].startswith("--value-map type:煤矿=")
+
+    # with --json a refused import is a JSON error object
+    assert main(["--workspace", str(seeded_path), "import", str(ledger), "--json"]) == 2
+    error = json.loads(capsys.readouterr().out)
+    assert error["problems"] == 300 and error["problems_file"].endswith(".problems.csv")
+
+    # --skip-invalid: the 20 good rows go in, in one transaction, and the rest are listed
+    result = _run_json(
+        capsys, "--workspace", str(seeded_path), "import", str(ledger), "--skip-invalid"
+    )
+    assert result["count"] == 20 and len(result["refused"]) == 300
+    assert any("300 rows left out" in n for n in result["notes"])
+    with open_workspace(seeded_path) as ws:
+        assert sum(p.name.startswith("好项目") for p in ws.projects()) == 20
