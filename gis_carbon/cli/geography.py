@@ -123,6 +123,18 @@ def register(subparsers: Any) -> None:
         "(default: all or nothing)",
     )
     cmd.add_argument(
+        "--key",
+        metavar="COLUMN",
+        help="re-import: match rows to stored projects by this column (an ID column, or the"
+        " name column: name + county) — new rows are added, changed ones updated, the rest left"
+        " alone; --dry-run prints the diff",
+    )
+    cmd.add_argument(
+        "--delete-missing",
+        action="store_true",
+        help="with --key: delete stored ledger projects the file no longer lists",
+    )
+    cmd.add_argument(
         "--problems",
         metavar="PATH",
         help="where to write the table of refused rows (default: FILE.problems.csv beside it)",
@@ -314,6 +326,22 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 2
 
 
+def _print_diff(diff: dict[str, list[Any]], *, dry_run: bool) -> None:
+    counts = {k: len(v) for k, v in diff.items()}
+    print(
+        f"{counts['added']} added, {counts['changed']} changed, {counts['unchanged']} unchanged,"
+        f" {counts['missing']} missing from the file"
+        + (" (dry run: nothing written)" if dry_run else "")
+    )
+    for name in diff["added"]:
+        print(f"  + {name}")
+    for entry in diff["changed"]:
+        changes = "; ".join(f"{f}: {old} → {new}" for f, (old, new) in entry["changes"].items())
+        print(f"  ~ {entry['id']} {entry['name']}: {changes}")
+    for entry in diff["missing"]:
+        print(f"  - {entry['id']} {entry['name']}: not in the file")
+
+
 def _import(args: argparse.Namespace) -> int:
     from gis_carbon.cli.terminal import terminal_feedback
     from gis_carbon.services.imports import import_file
@@ -335,6 +363,8 @@ def _import(args: argparse.Namespace) -> int:
             value_map=_parse_value_map(args.value_map),
             default_status=args.status,
             skip_invalid=args.skip_invalid,
+            key=args.key,
+            delete_missing=args.delete_missing,
         )
     if result.refused:
         from gis_carbon.services import import_problems
@@ -345,6 +375,11 @@ def _import(args: argparse.Namespace) -> int:
         result.notes.append(f"the rows left out are listed in {out}")
     if args.json:
         print_json(result.to_json())
+        return 0
+    if result.diff is not None:
+        _print_diff(result.diff, dry_run=result.dry_run)
+        for note in result.notes:
+            print(f"note: {note}")
         return 0
     verb = "would import" if result.dry_run else "imported"
     if result.mode == "layer" and result.layer is not None:

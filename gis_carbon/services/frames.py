@@ -58,7 +58,6 @@ def _as_list(values: str | Iterable[str] | None) -> list[str] | None:
 
 def _region_names(codes: Iterable[str | None]) -> dict[str, str]:
     """Code → Chinese name of each distinct code (unknown codes left out)."""
-    from gis_carbon.errors import NotFoundError
     from gis_carbon.geo.boundaries import region
 
     names: dict[str, str] = {}
@@ -137,23 +136,6 @@ def projects_geodataframe(
 # ------------------------------------------------------------------ adding from a frame
 # What a frame's rows are called in messages ("DataFrame: 1 problem, nothing imported: …").
 FRAME_SOURCE = Path("DataFrame")
-
-_SAME_PLACE_DEG = 1e-9  # ~0.1 mm
-
-# Project fields a keyed row may change, with the mapped field that carries each.
-_UPDATABLE = (
-    "name",
-    "type",
-    "status",
-    "capacity",
-    "energy",
-    "year",
-    "start_year",
-    "owner",
-    "notes",
-    "precision",
-    "plan_id",
-)
 
 
 @dataclass
@@ -298,60 +280,6 @@ def _read_frame(frame: Any, key: str | None = None) -> tuple[ReadResult, dict[st
     return read, mapping, keys
 
 
-def _stored_key(project: Project, key: str, mapping: dict[str, str]) -> Any:
-    fld = next((f for f, column in mapping.items() if column == key), None)
-    if fld in _UPDATABLE:
-        value = getattr(project, fld)
-        return getattr(value, "value", value)
-    return project.attributes.get(key)
-
-
-def _matches(
-    ws: WorkspaceStore, read: ReadResult, key: str, values: list[Any], mapping: dict[str, str]
-) -> list[Project | None]:
-    """For each record, the stored project whose `key` equals the row's (None: a new one)."""
-    if key == "id":
-        found: list[Project | None] = []
-        for record, value in zip(read.records, values, strict=True):
-            if value is None:
-                found.append(None)
-                continue
-            try:
-                found.append(ws.get_project(int(value)))
-            except (NotFoundError, ValueError, TypeError):
-                raise NotFoundError(
-                    f"{record.where}: column 'id': no project with id {value!r}"
-                ) from None
-        return found
-    by_key: dict[Any, list[Project]] = {}
-    for project in ws.projects():
-        by_key.setdefault(_stored_key(project, key, mapping), []).append(project)
-    found = []
-    for record, value in zip(read.records, values, strict=True):
-        same = by_key.get(value, []) if value is not None else []
-        if len(same) > 1:
-            ids = ", ".join(str(p.id) for p in same)
-            raise ValidationError(
-                f"{record.where}: column {key!r}: {value!r} matches several projects ({ids})",
-                key,
-                value,
-            )
-        found.append(same[0] if same else None)
-    return found
-
-
-def _merged(stored: Project, checked: Project, mapping: dict[str, str]) -> Project:
-    """The stored project with the fields the frame carries (and its location) replaced."""
-    changes: dict[str, Any] = {f: getattr(checked, f) for f in _UPDATABLE if f in mapping}
-    if checked.attributes:
-        changes["attributes"] = {**stored.attributes, **checked.attributes}
-    # a round trip through a projected CRS moves a point by ~1e-12°; that is no move
-    if not checked.geometry.equals_exact(stored.geometry, _SAME_PLACE_DEG):
-        changes["geometry"] = checked.geometry
-        changes["regions"] = checked.regions
-    return stored.with_changes(**changes)
-
-
 def add_frame(
     ws: WorkspaceStore,
     frame: Any,
@@ -367,11 +295,14 @@ def add_frame(
     a column whose value finds the stored project to update ("id", "name", …). Any bad row
     raises InputRowsError naming every refused row, and nothing is written."""
     from gis_carbon.services.imports import check_projects
+    from gis_carbon.services.keyed import match_stored, merged
 
     read, mapping, keys = _read_frame(frame, key)
     checked = check_projects(ws, read, mapping)
     stored: list[Project | None] = (
-        [None] * len(checked.projects) if key is None else _matches(ws, read, key, keys, mapping)
+        [None] * len(checked.projects)
+        if key is None
+        else match_stored(ws, read, key, keys, mapping)
     )
     result = FrameImport(notes=list(checked.notes))
     new: list[Project] = []
@@ -380,7 +311,7 @@ def add_frame(
         if before is None:
             new.append(project)
             continue
-        after = _merged(before, project, mapping)
+        after = merged(before, project, mapping)
         if after == before:
             result.unchanged.append(int(before.id or 0))
         else:

@@ -64,6 +64,7 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     outside: list[str] = field(default_factory=list)  # rows located outside every county
     refused: list[RowProblem] = field(default_factory=list)  # left out by --skip-invalid
+    diff: dict[str, list[Any]] | None = None  # with a key: added, changed, unchanged, missing
 
     @classmethod
     def of_read(
@@ -95,6 +96,7 @@ class ImportResult:
             "mapping": dict(self.mapping),
             "notes": list(self.notes),
             "outside": list(self.outside),
+            "diff": self.diff,
             "refused": [
                 {"row": r.where, "column": r.column, "value": r.value, "reason": r.reason}
                 for r in self.refused
@@ -164,6 +166,8 @@ def import_file(
     value_map: Mapping[str, Mapping[str, str]] | None = None,
     default_status: str | None = None,
     skip_invalid: bool = False,
+    key: str | None = None,
+    delete_missing: bool = False,
 ) -> ImportResult:
     """Import ``path`` as a layer (``as_layer`` names it; ``role`` implies a layer) or, without
     either, as projects from a column mapping (auto-detected; ``mapping`` field → column wins).
@@ -211,6 +215,8 @@ def import_file(
         value_map=value_map,
         default_status=default_status,
         skip_invalid=skip_invalid,
+        key=key,
+        delete_missing=delete_missing,
     )
 
 
@@ -560,6 +566,8 @@ def _as_projects(
     value_map: Mapping[str, Mapping[str, str]] | None = None,
     default_status: str | None = None,
     skip_invalid: bool = False,
+    key: str | None = None,
+    delete_missing: bool = False,
 ) -> ImportResult:
     from gis_carbon.io.tabular import header_unit
     from gis_carbon.services.projects import ProjectInput, project_from_input
@@ -670,12 +678,101 @@ def _as_projects(
         outside=outside,
     )
     result.refused = problems
+    if key is not None:
+        records = [r for r, _ in projects]
+        return _sync(ws, result, read, records, located, mapping, key, delete_missing, author)
     if dry_run:
         return result
     _report(feedback, 0.9, f"writing {len(located)} projects")
     with ws.transaction():
         result.projects = ws.add_projects(located, author=author)
     _report(feedback, 1.0, "done")
+    return result
+
+
+# What a re-import compares, and how a change is shown.
+_DIFF_FIELDS = ("name", "type", "status", "capacity", "energy", "year", "start_year", "owner",
+                "notes", "precision", "plan_id")  # fmt: skip
+
+
+def _changes(before: Project, after: Project) -> dict[str, list[Any]]:
+    """field → [old, new] for what a re-import changes (a move as lon/lat)."""
+    out: dict[str, list[Any]] = {
+        f: [getattr(getattr(before, f), "value", getattr(before, f)),
+            getattr(getattr(after, f), "value", getattr(after, f))]
+        for f in _DIFF_FIELDS
+        if getattr(before, f) != getattr(after, f)
+    }  # fmt: skip
+    if not before.geometry.equals(after.geometry):
+        out["location"] = [list(before.lonlat), list(after.lonlat)]
+    return out
+
+
+def _sync(
+    ws: WorkspaceStore,
+    result: ImportResult,
+    read: ReadResult,
+    records: list[Record],
+    located: list[Project],
+    mapping: dict[str, str],
+    key: str,
+    delete_missing: bool,
+    author: str | None,
+) -> ImportResult:
+    """A re-import keyed by a column: new rows added, changed ones updated (a history entry
+    each), unchanged ones left alone, stored ledger projects absent from the file listed
+    (deleted only with `delete_missing`); all in one transaction, nothing on a dry run."""
+    from dataclasses import replace
+
+    from gis_carbon.services.keyed import match_stored, merged
+
+    column = key if key in read.columns else mapping.get(key)
+    if column is None:
+        raise InputFileError(
+            f"{read.path.name}: --key {key!r} names no column; columns: {', '.join(read.columns)}"
+        )
+    values = [record.properties.get(column) for record in records]
+    counties = [p.regions.county for p in located]
+    stored = match_stored(ws, replace(read, records=records), column, values, mapping, counties)
+    added: list[Project] = []
+    changed: list[tuple[Project, Project]] = []
+    unchanged: list[Project] = []
+    for before, project in zip(stored, located, strict=True):
+        if before is None:
+            added.append(project)
+            continue
+        after = merged(before, project, mapping)
+        (unchanged.append(before) if after == before else changed.append((before, after)))
+    matched = {p.id for p in stored if p is not None}
+    missing = [
+        p
+        for p in ws.projects()
+        if p.id not in matched and (p.source.startswith("import:") or column in p.attributes)
+    ]
+    result.diff = {
+        "added": [p.name for p in added],
+        "changed": [
+            {"id": before.id, "name": before.name, "changes": _changes(before, after)}
+            for before, after in changed
+        ],
+        "unchanged": [p.id for p in unchanged],
+        "missing": [{"id": p.id, "name": p.name} for p in missing],
+    }
+    result.count = len(added) + len(changed)
+    author = author or f"import:{read.path.name}"
+    if result.dry_run:
+        result.projects = added
+        return result
+    with ws.transaction():
+        result.projects = ws.add_projects(added, author=author) if added else []
+        result.projects += [ws.update_project(after, author=author) for _, after in changed]
+        if delete_missing:
+            for project in missing:
+                ws.delete_project(project.id or 0, version=project.version, author=author)
+    if missing and not delete_missing:
+        result.notes.append(
+            f"{len(missing)} stored projects are not in the file (kept; --delete-missing deletes)"
+        )
     return result
 
 

@@ -132,3 +132,55 @@ def test_a_ledger_with_300_bad_rows_is_summarised_and_listed(
     assert any("300 rows left out" in n for n in result["notes"])
     with open_workspace(seeded_path) as ws:
         assert sum(p.name.startswith("好项目") for p in ws.projects()) == 20
+
+
+def test_a_monthly_reimport_with_a_key_updates_instead_of_duplicating(
+    seeded_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [f"风场{i},风电,{50 + i} MW,在建,2025,116.9{i % 10},38.8{i % 7}\n" for i in range(20)]
+    ledger = _ledger(tmp_path / "台账11月.csv", rows)
+    ws_args = ["--workspace", str(seeded_path)]
+    first = _run_json(capsys, *ws_args, "import", str(ledger))
+    assert first["count"] == 20
+
+    again = _run_json(capsys, *ws_args, "import", str(ledger), "--key", "项目名称")
+    assert {k: len(v) for k, v in again["diff"].items()} == {
+        "added": 0, "changed": 0, "unchanged": 20, "missing": 0,
+    }  # fmt: skip
+
+    # next month: ten capacities revised, one farm new, one gone
+    revised = [
+        row.replace(f"{50 + i} MW", f"{70 + i} MW") if i < 10 else row for i, row in enumerate(rows)
+    ]
+    edited = [*revised[:-1], "风场新,风电,30 MW,规划,2026,116.97,38.87\n"]
+    december = _ledger(tmp_path / "台账12月.csv", edited)
+    dry = _run_json(capsys, *ws_args, "import", str(december), "--key", "项目名称", "--dry-run")
+    diff = dry["diff"]
+    assert [c["changes"] for c in diff["changed"]] == [
+        {"capacity": [50.0 + i, 70.0 + i]} for i in range(10)
+    ]
+    assert diff["added"] == ["风场新"] and [m["name"] for m in diff["missing"]] == ["风场19"]
+    with open_workspace(seeded_path) as ws:
+        assert sum(p.name.startswith("风场") for p in ws.projects()) == 20  # dry: nothing
+
+    assert main([*ws_args, "import", str(december), "--key", "项目名称"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1 added, 10 changed, 9 unchanged, 1 missing from the file")
+    with open_workspace(seeded_path) as ws:
+        farms = {p.name: p for p in ws.projects() if p.name.startswith("风场")}
+        assert len(farms) == 21  # 风场19 kept without --delete-missing
+        assert farms["风场3"].capacity == 73.0
+        history = ws.history(farms["风场3"].id or 0)
+        assert [h.action for h in history] == ["insert", "update"]
+        assert history[-1].author == "import:台账12月.csv"
+        assert history[-1].before["capacity"] == 53.0  # type: ignore[index]
+
+    # importing the same file twice changes nothing
+    twice = _run_json(capsys, *ws_args, "import", str(december), "--key", "项目名称")
+    assert twice["diff"]["changed"] == [] and twice["diff"]["added"] == []
+    gone = _run_json(
+        capsys, *ws_args, "import", str(december), "--key", "项目名称", "--delete-missing"
+    )
+    assert [m["name"] for m in gone["diff"]["missing"]] == ["风场19"]
+    with open_workspace(seeded_path) as ws:
+        assert not [p for p in ws.projects() if p.name == "风场19"]
