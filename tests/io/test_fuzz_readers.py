@@ -27,7 +27,7 @@ from tests.io.io_testfiles import (
 )
 
 SEED = 20261204
-MUTANTS_PER_FILE = 40
+MUTANTS_PER_FILE = 100
 
 
 def _good_files(folder: Path) -> dict[str, tuple[Path, dict[str, object]]]:
