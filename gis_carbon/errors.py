@@ -37,6 +37,11 @@ class WorkspaceError(GisCarbonError):
     """The workspace file cannot be opened, migrated or written."""
 
 
+class PermissionDeniedError(GisCarbonError):
+    """A change the team database does not allow this user (a viewer editing, an editor
+    outside their regions, a non-admin changing plans or rights)."""
+
+
 class CoordinateError(GisCarbonError, ValueError):
     """A coordinate or CRS that cannot be used (NaN, out of range, unknown CRS)."""
 

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "gis_carbon.cli.siting",  # check-site, suitability
     "gis_carbon.cli.safety",  # backup, restore, check
     "gis_carbon.cli.coverage",  # coverage (a plan's checklist)
+    "gis_carbon.cli.team",  # team init/grant/revoke/members, checkout, sync
 )
 
 
@@ -42,8 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--workspace",
-        metavar="PATH",
-        help="workspace file (created and seeded if new); default: the per-user workspace "
+        metavar="PATH|URL",
+        help="workspace file (created and seeded if new) or team database "
+        "(postgresql://USER@HOST:PORT/DB); default: the per-user workspace "
         "or $GIS_CARBON_WORKSPACE",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

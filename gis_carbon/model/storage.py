@@ -12,7 +12,7 @@ Pure Python: value types and a Protocol, no SQL (the model's import-linter contr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -114,6 +114,17 @@ FRAME_COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class ChangeEvent:
+    """A change someone else committed to a shared workspace: which table, the operation,
+    the project ids (None: many or not projects, reload everything) and who made it."""
+
+    table: str
+    op: str
+    ids: tuple[int, ...] | None
+    by: str = ""
+
+
 class ProjectLocation(NamedTuple):
     id: int
     name: str
@@ -144,6 +155,11 @@ class WorkspaceStore(Protocol):
 
     # -- lifecycle
     def close(self) -> None: ...
+    def watch(self, on_change: Callable[[ChangeEvent], None]) -> Callable[[], None]:
+        """Call `on_change` (from another thread) after each change others commit; returns
+        the function that stops watching. A store nobody else writes returns a no-op."""
+        ...
+
     def __enter__(self) -> WorkspaceStore: ...
     def __exit__(self, *exc: object) -> None: ...
     def transaction(self) -> AbstractContextManager[object]:
@@ -209,6 +225,11 @@ class WorkspaceStore(Protocol):
         self, project_id: int, *, version: int | None = None, author: str | None = None
     ) -> Project: ...
     def restore_project(self, project: Project, *, author: str | None = None) -> Project: ...
+    def replace_projects(self, projects: Sequence[Project], *, author: str | None = None) -> None:
+        """Store these projects under their own ids and versions, inserting or overwriting
+        (a team checkout and its sync, a backup): one transaction, a history entry each."""
+        ...
+
     def get_project(self, project_id: int) -> Project: ...
     def projects(
         self,

@@ -12,7 +12,7 @@ from gis_carbon.model.storage import WorkspaceStore
 from gis_carbon.model.types import Precision, project_type, status
 from gis_carbon.services.projects import parse_capacity_for_type
 from gis_carbon.services.regions import with_regions_many
-from project_db import default_workspace_path, open_store
+from project_db import WORKSPACE_ENV, default_workspace_path, open_store
 from project_db.seed_data import (
     SEED_VERSION,
     gazetteer,
@@ -127,4 +127,10 @@ def seed_workspace(ws: WorkspaceStore) -> None:
         ws.set_meta("seed_version", SEED_VERSION)
 
 
-__all__ = ["SEED_AUTHOR", "default_workspace_path", "open_workspace", "seed_workspace"]
+__all__ = [
+    "SEED_AUTHOR",
+    "WORKSPACE_ENV",
+    "default_workspace_path",
+    "open_workspace",
+    "seed_workspace",
+]

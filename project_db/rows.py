@@ -1,0 +1,361 @@
+"""Row mapping shared by the workspace backends: model objects to stored rows and back.
+
+Pure Python over DB-API cursors (`description` and `fetchall`), so the SQLite file and the
+PostgreSQL team database store exactly the same values and read them back the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import operator
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from gis_carbon.model.plan import Baseline, Comparator, Metric, Plan, Target
+from gis_carbon.model.project import Project, RegionAssignment, geometry_kind
+from gis_carbon.model.storage import LayerRecord
+from gis_carbon.model.types import Precision, Status, StoredValues
+
+
+def now_stamp() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def current_author() -> str:
+    """Who makes a change: $GIS_CARBON_AUTHOR, else the login name."""
+    import getpass
+
+    try:
+        return os.environ.get("GIS_CARBON_AUTHOR") or getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry, e.g. in a bare container
+        return "unknown"
+
+
+def row_to_layer(row: Mapping[str, Any]) -> LayerRecord:
+    return LayerRecord(
+        id=row["id"],
+        title_zh=row["title_zh"],
+        role=row["role"],
+        kind=row["kind"],
+        title_en=row["title_en"],
+        source=row["source"],
+        crs=row["crs"],
+        style=json.loads(row["style"]),
+        params=json.loads(row["params"]),
+        path=row["path"],
+        created_at=row["created_at"],
+    )
+
+
+STATUS_VALUES = {s: s.value for s in Status}
+
+
+PRECISION_VALUES = {p: p.value for p in Precision}
+
+
+def insert_columns(projects: list[Project], now: str, author: str) -> dict[str, list[Any]]:
+    """The projects table's columns but `id` for validated projects: the geometry columns from
+    vectorised shapely calls, the rest from one comprehension per column (a third of the cost
+    of building each row's tuple in a function)."""
+    import numpy as np
+    import shapely
+
+    n = len(projects)
+    geoms = np.fromiter((p.geometry for p in projects), dtype=object, count=n)
+    bounds = shapely.bounds(geoms)
+    type_ids = shapely.get_type_id(geoms)
+    # geometry_kind once per geometry type in the batch (validate_geometries vouched for all)
+    kind_of = {
+        int(t): geometry_kind(geoms[i]).value
+        for t, i in zip(*np.unique(type_ids, return_index=True), strict=True)
+    }
+    # Project.lonlat: a point is its own representative point, the rest get point_on_surface.
+    lons, lats = bounds[:, 0].copy(), bounds[:, 1].copy()
+    not_point = type_ids != shapely.GeometryType.POINT
+    if not_point.any():
+        surface = shapely.point_on_surface(geoms[not_point])
+        lons[not_point], lats[not_point] = shapely.get_x(surface), shapely.get_y(surface)
+    min_x, min_y, max_x, max_y = bounds.T.tolist()
+
+    regions = [p.regions for p in projects]
+    touched_json: dict[int, str] = {}  # batches share RegionAssignments: dump each once
+    for r in regions:
+        if id(r) not in touched_json:
+            touched_json[id(r)] = json.dumps(dict(r.touched), sort_keys=True)
+    return {
+        "name": [p.name.strip() for p in projects],
+        "type": [p.type for p in projects],
+        "status": [STATUS_VALUES[p.status] for p in projects],
+        "capacity": [p.capacity for p in projects],
+        "energy": [p.energy for p in projects],
+        "year": [p.year for p in projects],
+        "start_year": [p.start_year for p in projects],
+        "owner": [p.owner for p in projects],
+        "notes": [p.notes for p in projects],
+        "precision": [PRECISION_VALUES[p.precision] for p in projects],
+        "attributes": [
+            json.dumps(dict(p.attributes), ensure_ascii=False, sort_keys=True)
+            if p.attributes
+            else "{}"
+            for p in projects
+        ],
+        "plan_id": [p.plan_id for p in projects],
+        "source": [p.source for p in projects],
+        "quote": [p.quote for p in projects],
+        # bytearray, not bytes: sqlite3 binds int, float, str and bytearray directly but
+        # looks every other type up among its adapters first (0.8 µs a value, 0.15 to copy)
+        "geom": [bytearray(wkb) for wkb in shapely.to_wkb(geoms).tolist()],
+        "geom_kind": [kind_of[t] for t in type_ids.tolist()],
+        "min_x": min_x,
+        "min_y": min_y,
+        "max_x": max_x,
+        "max_y": max_y,
+        "lon": lons.tolist(),
+        "lat": lats.tolist(),
+        "province_code": [r.province for r in regions],
+        "city_code": [r.city for r in regions],
+        "county_code": [r.county for r in regions],
+        "township_code": [r.township for r in regions],
+        "regions_touched": [touched_json[id(r)] for r in regions],
+        "version": [1] * n,
+        "created_at": [now] * n,
+        "updated_at": [now] * n,
+        "created_by": [author] * n,
+        "updated_by": [author] * n,
+    }
+
+
+def record_json(row: Mapping[str, Any]) -> str:
+    """A stored row as history keeps it: JSON columns decoded, so the entry reads as data."""
+    decoded = {
+        key: json.loads(value) if key in JSON_COLUMNS and isinstance(value, str) else value
+        for key, value in row.items()
+    }
+    return json.dumps(decoded, ensure_ascii=False, sort_keys=True)
+
+
+JSON_COLUMNS = frozenset({"scope", "params", "types"})
+
+
+def row_to_baseline(row: Mapping[str, Any]) -> Baseline:
+    return Baseline(
+        region_code=row["region_code"],
+        types=tuple(json.loads(row["types"])),
+        year=row["year"],
+        value=row["value"],
+        unit=row["unit"],
+        source=row["source"],
+        id=row["id"],
+        recorded_at=row["recorded_at"],
+        recorded_by=row["recorded_by"],
+    )
+
+
+def plan_to_row(plan: Plan) -> dict[str, Any]:
+    return dict(plan.__dict__)
+
+
+def row_to_plan(row: Mapping[str, Any]) -> Plan:
+    return Plan(**{k: row[k] for k in Plan.__dataclass_fields__})
+
+
+def target_to_row(target: Target) -> dict[str, Any]:
+    row = dict(target.__dict__)
+    row["metric"] = target.metric.value
+    row["comparator"] = target.comparator.value
+    row["aspirational"] = int(target.aspirational)
+    row["scope"] = json.dumps(list(target.scope), ensure_ascii=False)
+    row["params"] = json.dumps(dict(target.params), ensure_ascii=False)
+    return row
+
+
+METRICS = StoredValues(Metric, "targets.metric")
+
+
+COMPARATORS = StoredValues(Comparator, "targets.comparator")
+
+
+def row_to_target(row: Mapping[str, Any]) -> Target:
+    values = {k: row[k] for k in Target.__dataclass_fields__}
+    values["metric"] = METRICS[row["metric"]]
+    values["comparator"] = COMPARATORS[row["comparator"]]
+    values["aspirational"] = bool(row["aspirational"])
+    values["scope"] = tuple(json.loads(row["scope"]))
+    values["params"] = json.loads(row["params"])
+    return Target(**values)
+
+
+def project_to_row(project: Project) -> dict[str, Any]:
+    import shapely
+
+    geom = project.geometry
+    lon, lat = project.lonlat
+    minx, miny, maxx, maxy = geom.bounds
+    regions = project.regions
+    return {
+        "id": project.id,
+        "name": project.name.strip(),
+        "type": project.type,
+        "status": project.status.value,
+        "capacity": project.capacity,
+        "energy": project.energy,
+        "year": project.year,
+        "start_year": project.start_year,
+        "owner": project.owner,
+        "notes": project.notes,
+        "precision": project.precision.value,
+        "attributes": json.dumps(dict(project.attributes), ensure_ascii=False, sort_keys=True),
+        "plan_id": project.plan_id,
+        "source": project.source,
+        "quote": project.quote,
+        "geom": shapely.to_wkb(geom, include_srid=False),
+        "geom_kind": geometry_kind(geom).value,
+        "min_x": minx,
+        "min_y": miny,
+        "max_x": maxx,
+        "max_y": maxy,
+        "lon": lon,
+        "lat": lat,
+        "province_code": regions.province,
+        "city_code": regions.city,
+        "county_code": regions.county,
+        "township_code": regions.township,
+        "regions_touched": json.dumps(dict(regions.touched), sort_keys=True),
+        "version": project.version,
+        "created_at": project.created_at,
+        "updated_at": project.updated_at,
+    }
+
+
+# Project is a frozen dataclass: its generated __init__ stores each of its 20 fields through
+# object.__setattr__ (3.6 µs a project; dataclasses.replace 6.8 µs). Where every field is at
+# hand (stored rows, stamped copies) and Project has no __post_init__ to run, filling the
+# instance dict makes an equal and equally frozen object for a tenth of that.
+DIRECT_PROJECTS = not hasattr(Project, "__post_init__") and not hasattr(Project, "__slots__")
+
+
+def project_from_fields(fields: dict[str, Any]) -> Project:
+    """Project(**fields) for a dict that names every field of Project."""
+    if not DIRECT_PROJECTS:
+        return Project(**fields)
+    project = object.__new__(Project)
+    project.__dict__.update(fields)
+    return project
+
+
+# The columns rows_to_projects reads (besides geom), in the order it unpacks them.
+READ_COLUMNS = (
+    "id",
+    "name",
+    "type",
+    "status",
+    "capacity",
+    "energy",
+    "year",
+    "start_year",
+    "owner",
+    "notes",
+    "precision",
+    "attributes",
+    "plan_id",
+    "source",
+    "quote",
+    "province_code",
+    "city_code",
+    "county_code",
+    "township_code",
+    "regions_touched",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
+def rows_to_projects(cursor: Any) -> list[Project]:
+    """Many rows at once: geometries decoded in one vectorised call, and the JSON, enums and
+    region chains that repeat across rows decoded once (reading 10⁵ projects is 3× faster).
+    The cursor needs the columns of READ_COLUMNS and geom, in any order."""
+    import shapely
+
+    names = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    if not rows:
+        return []
+    at = {name: i for i, name in enumerate(names)}
+    read = operator.itemgetter(*(at[name] for name in READ_COLUMNS))
+    geom = at["geom"]
+    geometries = shapely.from_wkb([row[geom] for row in rows]).tolist()
+    statuses = StoredValues(Status, "projects.status")
+    precisions = StoredValues(Precision, "projects.precision")
+    json_cache: dict[str, Any] = {}
+    regions_cache: dict[tuple[Any, ...], RegionAssignment] = {}
+
+    projects = []
+    for row, geometry in zip(rows, geometries, strict=True):
+        (
+            pid,
+            name,
+            ptype,
+            status,
+            capacity,
+            energy,
+            year,
+            start_year,
+            owner,
+            notes,
+            precision,
+            attributes,
+            plan_id,
+            source,
+            quote,
+            *region_key,
+            version,
+            created_at,
+            updated_at,
+        ) = read(row)
+        region_key = tuple(region_key)
+        regions = regions_cache.get(region_key)
+        if regions is None:
+            regions = regions_cache[region_key] = RegionAssignment(
+                province=region_key[0],
+                city=region_key[1],
+                county=region_key[2],
+                township=region_key[3],
+                touched=json.loads(region_key[4]),
+            )
+        if attributes == "{}":
+            attributes = {}
+        else:
+            decoded = json_cache.get(attributes)
+            if decoded is None:
+                decoded = json_cache[attributes] = json.loads(attributes)
+            attributes = dict(decoded)  # a fresh dict: callers may change theirs
+        projects.append(
+            project_from_fields(
+                {
+                    "name": name,
+                    "type": ptype,
+                    "status": statuses[status],
+                    "geometry": geometry,
+                    "capacity": capacity,
+                    "energy": energy,
+                    "year": year,
+                    "start_year": start_year,
+                    "owner": owner,
+                    "notes": notes,
+                    "precision": precisions[precision],
+                    "attributes": attributes,
+                    "plan_id": plan_id,
+                    "source": source,
+                    "quote": quote,
+                    "regions": regions,
+                    "id": pid,
+                    "version": version,
+                    "created_at": created_at,
+                    "updated_at": updated_at,
+                }
+            )
+        )
+    return projects
