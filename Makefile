@@ -5,13 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the app and the tests use: CJK fonts, GDAL's command-line tools (ogrinfo),
 # headless Chromium for the HTML map, the libraries Qt needs offscreen, and those its xcb
-# platform plugin needs on an X desktop (the window test runs on Xvfb).
-DEB_PACKAGES := fonts-noto-cjk gdal-bin python3-gdal chromium libegl1 libgl1 libxkbcommon0 \
+# platform plugin needs on an X desktop (the window test runs on Xvfb), and PostgreSQL with
+# PostGIS for team mode (the tests start their own throwaway server as the `postgres` user).
+DEB_PACKAGES := postgresql postgresql-15-postgis-3 fonts-noto-cjk gdal-bin python3-gdal chromium libegl1 libgl1 libxkbcommon0 \
 	libfontconfig1 libdbus-1-3 libglib2.0-0 xvfb libxkbcommon-x11-0 libxcb-cursor0 \
 	libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-xinerama0 \
 	libxcb-randr0 libxcb-shape0 libxcb-xkb1
 
-.PHONY: run test lint bench deb clean
+.PHONY: run test lint bench deb clean team-db team-db-stop
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +48,14 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+# A PostgreSQL + PostGIS server on 127.0.0.1 for trying team mode by hand: prints its URL
+# and the PGPASSFILE holding its superuser's password (data in .team-db/).
+team-db: $(STAMP) deb
+	$(BIN)/python -m project_db.postgres.cluster start .team-db
+
+team-db-stop: $(STAMP)
+	$(BIN)/python -m project_db.postgres.cluster stop .team-db
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -200,6 +200,9 @@ class MainWindow(QMainWindow):
         self.evaluate()
         self._restore_settings()
         self.setWindowTitle(f"gis-carbon — {ws.display_name}")
+        from gis_carbon.qt.team import start_watching
+
+        self._stop_watching = start_watching(self)
 
     # ---------------------------------------------------------------- building
     def _action(
@@ -217,6 +220,9 @@ class MainWindow(QMainWindow):
             "new": self._action("New workspace…", self.new_workspace, QKeySequence.StandardKey.New),
             "open": self._action(
                 "Open workspace…", self.open_workspace_dialog, QKeySequence.StandardKey.Open
+            ),
+            "connect_team": self._action(
+                "Connect to team database…", self.connect_team_dialog, "Ctrl+Shift+T"
             ),
             "backup": self._action("Back up workspace…", self.backup_dialog),
             "restore": self._action("Restore from backup…", self.restore_dialog),
@@ -262,6 +268,7 @@ class MainWindow(QMainWindow):
             "open",
             "recent",
             "save_as",
+            "connect_team",
             None,
             "backup",
             "restore",
@@ -365,6 +372,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: Any) -> None:
+        self._stop_watching()
         self.save_settings()
         for runner in self.runners:
             runner.cancel_all()
@@ -1197,6 +1205,29 @@ class MainWindow(QMainWindow):
             action = self.recent_menu.addAction(path)
             action.triggered.connect(lambda _=False, p=path: self._switch_workspace(p))
         self.recent_menu.setEnabled(bool(paths))
+
+    def connect_team_dialog(self) -> None:
+        from gis_carbon.qt.team import ConnectTeamDialog, use_session_password
+
+        dialog = ConnectTeamDialog(self, str(self.settings.value("team/url", "") or ""))
+        if dialog.exec() != ConnectTeamDialog.DialogCode.Accepted:
+            return
+        url, password = dialog.values()
+        use_session_password(password)
+        self.settings.setValue("team/url", url)
+        self._switch_workspace(url)
+
+    def apply_remote_changes(self, projects: bool, plans: bool) -> None:
+        """A colleague committed: reload what changed, keeping the selection (the table
+        and the map re-select it) and any open form (its edit is checked against the new
+        version when saved)."""
+        if plans:
+            self._reload_plans()
+        if projects:
+            self.refresh_projects()
+        if projects or plans:
+            self.evaluate()
+        self.statusBar().showMessage(tr("Updated with colleagues' changes"), 5000)
 
     def _switch_workspace(self, path: str) -> None:
         from gis_carbon.services import open_workspace

@@ -560,12 +560,16 @@ class ProjectsPanel(QWidget):
         self._update_count()
 
     def _filters_changed(self) -> None:
+        # the model resets on a new filter, which clears the view's selection: keep it (a
+        # reload refreshes the region list, which lands here, and must not lose it)
+        selected = self.selected_ids()
         self.model.set_filter(
             region_code=self.region.currentData(),
             type_code=self.type.currentData(),
             status=self.status.currentData(),
             search=self.search.text(),
         )
+        self.select(selected, emit=False)
         self._update_count()
 
     def _update_count(self) -> None:

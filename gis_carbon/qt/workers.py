@@ -24,7 +24,6 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -68,7 +67,7 @@ class SignalFeedback(Feedback):
 
 
 class Task:
-    def __init__(self, name: str, fn: Callable[..., Any], workspace: Path | None = None) -> None:
+    def __init__(self, name: str, fn: Callable[..., Any], workspace: str | None = None) -> None:
         self.name = name
         self.fn = fn
         self.workspace = workspace
@@ -134,13 +133,14 @@ class TaskRunner(QObject):
         on_info: Callable[[str], None] | None = None,
     ) -> Task:
         """Run `fn(feedback)` — or `fn(feedback, ws)` on a connection of the task's own when
-        `workspace` (the workspace FILE, never an open Workspace) is given."""
+        `workspace` (the workspace's location, never an open Workspace) is given."""
         if workspace is not None and not isinstance(workspace, (str, os.PathLike)):
             raise TypeError(
                 f"workspace must be the workspace's path, not {type(workspace)!r}:"
                 " a connection cannot move to a worker thread"
             )
-        task = Task(name, fn, None if workspace is None else Path(workspace))
+        # a location string as given: Path() would fold a team URL's `//` into one
+        task = Task(name, fn, None if workspace is None else os.fspath(workspace))
         if on_progress is not None:
             task.signals.progress.connect(on_progress)
         if on_info is not None:
