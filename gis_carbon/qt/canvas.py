@@ -89,6 +89,9 @@ class MapCanvas(QWidget):
     selection_changed = Signal(object)  # frozenset[int] of project ids
     geometry_finished = Signal(object, str)  # shapely geometry (WGS 84), tool
     drawing_changed = Signal(object)  # the geometry being drawn so far (or None)
+    # the geometry being drawn with the cursor as its next vertex (or None): for the running
+    # length and area in the status bar
+    sketch_changed = Signal(object)
     move_finished = Signal(int, object)  # project id, new shapely geometry
     region_identified = Signal(str)  # region code under an identify click with no project
 
@@ -203,6 +206,7 @@ class MapCanvas(QWidget):
             Qt.CursorShape.OpenHandCursor if self.tool == Tool.PAN else Qt.CursorShape.CrossCursor
         )
         self.drawing_changed.emit(None)
+        self.sketch_changed.emit(None)
         self.update()
 
     def scene(self) -> Scene:
@@ -512,14 +516,36 @@ class MapCanvas(QWidget):
         if geometry is not None:
             self.geometry_finished.emit(geometry, str(tool))
         self.drawing_changed.emit(None)
+        self.sketch_changed.emit(None)
 
     def cancel_drawing(self) -> None:
         self.vertices = []
         self._move = None
         self.update()
         self.drawing_changed.emit(None)
+        self.sketch_changed.emit(None)
+
+    def sketch_geometry(self) -> Any:
+        """The line or polygon being drawn, the cursor (when on the map) as its last vertex:
+        a LineString from two points, a Polygon from three; None before that."""
+        from shapely.geometry import LineString, Polygon
+
+        from gis_carbon.model.map_state import world_to_lonlat
+
+        points = list(self.vertices)
+        if self._hover is not None and (not points or points[-1] != self._hover):
+            points.append(self._hover)
+        if len(points) < 2:
+            return None
+        arr = np.array(points)
+        lon, lat = world_to_lonlat(arr[:, 0], arr[:, 1])
+        coords = list(zip(lon.tolist(), lat.tolist(), strict=True))
+        if self.tool == Tool.DRAW_POLYGON and len(coords) >= 3:
+            return Polygon(coords)
+        return LineString(coords)
 
     def _emit_drawing(self) -> None:
+        self.sketch_changed.emit(self.sketch_geometry() if self.vertices else None)
         if (self.tool == Tool.DRAW_POLYGON and len(self.vertices) >= 3) or (
             self.tool == Tool.DRAW_LINE and len(self.vertices) >= 2
         ):
@@ -575,6 +601,8 @@ class MapCanvas(QWidget):
         if self.tool in (Tool.DRAW_LINE, Tool.DRAW_POLYGON):
             self._hover = self.snapped_world(pos)
             self.update()
+            if self.vertices:
+                self.sketch_changed.emit(self.sketch_geometry())
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         pos = event.position()

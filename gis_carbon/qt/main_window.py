@@ -37,6 +37,7 @@ from gis_carbon.qt.canvas import MapCanvas, Tool, overview_view
 from gis_carbon.qt.chart_process import chart_png
 from gis_carbon.qt.geometry_cache import BoundaryData, geometry_path
 from gis_carbon.qt.i18n import language, tr
+from gis_carbon.qt.measure_text import geometry_measure_text
 from gis_carbon.qt.panels import (
     USER_LAYER_PREFIX,
     LayersPanel,
@@ -312,6 +313,10 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.coords = QLabel()
         self.coords.setMinimumWidth(460)
+        # the running length / area of the line or polygon being drawn
+        self.measure_label = QLabel()
+        self.measure_label.setObjectName("measure_label")
+        self.measure_label.hide()
         self.task_label = QLabel()
         self.task_progress = QProgressBar()
         self.task_progress.setRange(0, 1000)
@@ -320,6 +325,7 @@ class MainWindow(QMainWindow):
         for widget in (self.task_label, self.task_progress, self.task_cancel):
             widget.hide()
             bar.addPermanentWidget(widget)
+        bar.addPermanentWidget(self.measure_label)
         bar.addPermanentWidget(self.coords)
         self._user_task: Any = None
         self.task_cancel.clicked.connect(self.cancel_user_task)
@@ -330,6 +336,7 @@ class MainWindow(QMainWindow):
         canvas.selection_changed.connect(self._canvas_selection)
         canvas.geometry_finished.connect(self._geometry_drawn)
         canvas.drawing_changed.connect(self._drawing_changed)
+        canvas.sketch_changed.connect(self._show_sketch_measure)
         canvas.move_finished.connect(self.move_project)
         canvas.region_identified.connect(self._region_identified)
         self.projects_panel.selection_changed.connect(self._table_selection)
@@ -933,6 +940,16 @@ class MainWindow(QMainWindow):
         self._drawn_geometry = geometry
         self._check_site(geometry, then_open_form=True)
 
+    def _show_sketch_measure(self, geometry: Any) -> None:
+        """The running length (m/km) and area (亩/ha) of the drawing, in the status bar."""
+        text = geometry_measure_text(geometry)
+        self.measure_label.setText(text)
+        # room for the whole text: the status bar otherwise squeezes it behind the coordinates
+        self.measure_label.setMinimumWidth(
+            self.measure_label.fontMetrics().horizontalAdvance(text) + 12
+        )
+        self.measure_label.setVisible(bool(text))
+
     def _drawing_changed(self, geometry: Any) -> None:
         if geometry is None:
             return
@@ -957,7 +974,7 @@ class MainWindow(QMainWindow):
             if report is _STALE:
                 return
             if generation == self._siting_generation or then_open_form:
-                self._show_site_report(report)
+                self._show_site_report(report, geometry)
             if then_open_form:
                 self.open_project_form(geometry)
 
@@ -968,12 +985,14 @@ class MainWindow(QMainWindow):
 
         self._track(tr("Checking site"), work, done, on_error=failed, workspace=True)
 
-    def _show_site_report(self, report: Any) -> None:
+    def _show_site_report(self, report: Any, geometry: Any = None) -> None:
         if report is None:
-            self.siting_panel.show_text(tr("No constraint layers in this workspace."))
+            self.siting_panel.show_text(
+                tr("No constraint layers in this workspace."), geometry=geometry
+            )
             self.canvas.set_hatched([])
             return
-        self.siting_panel.show_report(report)
+        self.siting_panel.show_report(report, geometry)
         paths = [
             geometry_path(v.overlap_geometry)[0]
             for v in report.violations
