@@ -37,6 +37,7 @@ from gis_carbon.qt.canvas import MapCanvas, Tool, overview_view
 from gis_carbon.qt.chart_process import chart_png
 from gis_carbon.qt.geometry_cache import BoundaryData, geometry_path
 from gis_carbon.qt.i18n import language, tr
+from gis_carbon.qt.legend import LegendPanel
 from gis_carbon.qt.measure_text import geometry_measure_text
 from gis_carbon.qt.panels import (
     USER_LAYER_PREFIX,
@@ -155,6 +156,7 @@ class MainWindow(QMainWindow):
         self.layers_panel = LayersPanel()
         self.properties_panel = PropertiesPanel()
         self.siting_panel = SitingPanel()
+        self.legend_panel = LegendPanel()
         self.docks: dict[str, QDockWidget] = {}
         for name, title, widget, area in (
             ("layers", "Layers", self.layers_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
@@ -164,6 +166,7 @@ class MainWindow(QMainWindow):
                 self.properties_panel,
                 Qt.DockWidgetArea.LeftDockWidgetArea,
             ),
+            ("legend", "Legend", self.legend_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
             ("targets", "Targets", self.targets_panel, Qt.DockWidgetArea.RightDockWidgetArea),
             ("siting", "Siting", self.siting_panel, Qt.DockWidgetArea.RightDockWidgetArea),
             ("projects", "Projects", self.projects_panel, Qt.DockWidgetArea.BottomDockWidgetArea),
@@ -174,6 +177,8 @@ class MainWindow(QMainWindow):
             self.addDockWidget(area, dock)
             self.docks[name] = dock
         self.tabifyDockWidget(self.docks["targets"], self.docks["siting"])
+        self.tabifyDockWidget(self.docks["properties"], self.docks["legend"])
+        self.docks["properties"].raise_()
         self.docks["targets"].raise_()
         self.resizeDocks([self.docks["targets"]], [430], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["layers"]], [250], Qt.Orientation.Horizontal)
@@ -609,6 +614,7 @@ class MainWindow(QMainWindow):
             )
             self._load_user_layer(record, layer_id, style)
         self.layers_panel.set_layers(self.canvas.state.layers)
+        self._update_legend()
 
     def _load_user_layer(self, record: Any, layer_id: str, style: dict[str, Any]) -> None:
         def load(feedback: Feedback, ws: WorkspaceStore) -> Any:
@@ -619,14 +625,26 @@ class MainWindow(QMainWindow):
         self._track(
             tr("Loading layer"),
             load,
-            lambda data: self.canvas.set_layer_data(layer_id, data),
+            lambda data: self._layer_data_loaded(layer_id, data),
             on_error=lambda exc: self.statusBar().showMessage(f"{record.title_zh}: {exc}", 15000),
             workspace=True,
+        )
+
+    def _layer_data_loaded(self, layer_id: str, data: Any) -> None:
+        self.canvas.set_layer_data(layer_id, data)
+        self._update_legend()  # the symbol shows the geometry kind, known now
+
+    def _update_legend(self) -> None:
+        self.legend_panel.set_content(
+            self.canvas.state.layers,
+            self.canvas.data,
+            (p.type for p in self.canvas.projects.values()),
         )
 
     def _layer_visibility(self, layer_id: str, visible: bool) -> None:
         self.canvas.state.set_visible(layer_id, visible)
         self.canvas.request_render()
+        self._update_legend()
 
     def _layer_opacity(self, layer_id: str, opacity: float) -> None:
         self.canvas.state.set_opacity(layer_id, opacity)
@@ -636,6 +654,7 @@ class MainWindow(QMainWindow):
         self.canvas.state.move(layer_id, index)
         self.layers_panel.set_layers(self.canvas.state.layers)
         self.canvas.request_render()
+        self._update_legend()
 
     def _layer_colour(self, layer_id: str, colour: str) -> None:
         self.canvas.state.set_style(layer_id, stroke=colour)
@@ -643,6 +662,7 @@ class MainWindow(QMainWindow):
         if isinstance(data, VectorLayerData):
             data.style = {**data.style, "stroke": colour}
         self.canvas.request_render()
+        self._update_legend()
 
     def remove_layer(self, layer_id: str) -> None:
         """Remove a user layer (map id ``user:<id>``, already confirmed) from the workspace.
@@ -664,6 +684,7 @@ class MainWindow(QMainWindow):
                 self.canvas.state.remove(layer_id)
             self.canvas.data.pop(layer_id, None)
             self.layers_panel.set_layers(self.canvas.state.layers)
+            self._update_legend()
             message = tr("Removed layer {title}: {n} features").format(
                 title=removed.layer.title_zh, n=removed.features
             )
@@ -805,6 +826,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         self.canvas.set_projects(projects, layer)
         self.projects_panel.set_projects(projects, self.region_names)
+        self._update_legend()
         if self.canvas.selected:
             self._show_selected()
         self._project_counties = counties
