@@ -31,12 +31,10 @@ class FeatureIndex:
             raise ValueError("one property mapping per geometry")
         self.geometries = np.asarray(list(geometries), dtype=object)
         self.properties = [dict(p) for p in properties]
-        missing = shapely.is_missing(self.geometries) if len(self.geometries) else np.empty(0)
-        self._areal = (
-            np.isin(shapely.get_type_id(self.geometries), _AREAL) & ~missing
-            if len(self.geometries)
-            else np.empty(0, dtype=bool)
-        )
+        self._areal: np.ndarray = np.zeros(len(self.geometries), dtype=bool)
+        if len(self.geometries):
+            types = shapely.get_type_id(self.geometries)
+            self._areal = np.isin(types, _AREAL)
         self.tree = shapely.STRtree(self.geometries)
 
     @classmethod
