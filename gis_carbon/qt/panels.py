@@ -614,6 +614,7 @@ class LayersPanel(QWidget):
     colour_changed = Signal(str, str)
     zoom_requested = Signal(str)
     remove_requested = Signal(str)  # a user layer's map id, after the user confirmed
+    table_requested = Signal(str)  # open the layer's attribute table
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -634,7 +635,10 @@ class LayersPanel(QWidget):
         self.remove = QPushButton(tr("Remove layer"))
         self.remove.setEnabled(False)
         self.remove.setToolTip(tr("Only imported layers can be removed"))
+        self.table = QPushButton(tr("Attribute table"))
+        self.table.setToolTip(tr("The layer's features and their attributes"))
         remove_row = QHBoxLayout()
+        remove_row.addWidget(self.table)
         remove_row.addStretch(1)
         remove_row.addWidget(self.remove)
         opacity_row = QHBoxLayout()
@@ -654,6 +658,8 @@ class LayersPanel(QWidget):
         self.zoom.clicked.connect(self._zoom_to_current)
         self.colour.clicked.connect(self._pick_colour)
         self.remove.clicked.connect(self._confirm_remove)
+        self.table.clicked.connect(self._table_for_current)
+        self.tree.itemDoubleClicked.connect(lambda item, _c: self._table_for_current())
         self.layers: list[LayerState] = []
 
     def set_layers(self, layers: list[LayerState]) -> None:
@@ -723,6 +729,11 @@ class LayersPanel(QWidget):
         )
         if answer == QMessageBox.StandardButton.Yes:
             self.remove_requested.emit(layer.id)
+
+    def _table_for_current(self) -> None:
+        layer_id = self.current_id()
+        if layer_id is not None:
+            self.table_requested.emit(layer_id)
 
     def _opacity(self, value: int) -> None:
         layer_id = self.current_id()
