@@ -57,6 +57,7 @@ class Tool(enum.StrEnum):
     DRAW_LINE = "draw_line"
     DRAW_POLYGON = "draw_polygon"
     MOVE = "move"
+    SELECT = "select"
 
 
 _local = threading.local()
@@ -89,8 +90,15 @@ class MapCanvas(QWidget):
     selection_changed = Signal(object)  # frozenset[int] of project ids
     geometry_finished = Signal(object, str)  # shapely geometry (WGS 84), tool
     drawing_changed = Signal(object)  # the geometry being drawn so far (or None)
+    # the geometry being drawn with the cursor as its next vertex (or None): for the running
+    # length and area in the status bar
+    sketch_changed = Signal(object)
     move_finished = Signal(int, object)  # project id, new shapely geometry
     region_identified = Signal(str)  # region code under an identify click with no project
+    # every visible layer's features under an identify click: [(layer id, [ids])], top first
+    identified = Signal(object)
+    # the selected features of a user layer changed: layer id, frozenset of feature indices
+    feature_selection_changed = Signal(str, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -106,6 +114,10 @@ class MapCanvas(QWidget):
         self.highlighted: frozenset[int] = frozenset()
         self.hatched: list[QPainterPath] = []  # siting overlaps, world coordinates
         self.projects: dict[int, Any] = {}
+        # user vector layers' features (geometries, attributes, index) and their selection
+        self.features: dict[str, Any] = {}  # layer id → geo.feature_index.FeatureIndex
+        self.feature_selection: dict[str, frozenset[int]] = {}
+        self._selection_paths: dict[str, tuple[QPainterPath, np.ndarray]] = {}
         # Built in set_projects (the only place self.projects changes), not on every paint
         # or mouse move: each line/area project's world path, and the snap candidates.
         self._project_paths: dict[int, QPainterPath] = {}
@@ -191,6 +203,60 @@ class MapCanvas(QWidget):
         self.highlighted = frozenset(ids)
         self.update()
 
+    def set_layer_features(self, layer_id: str, index: Any) -> None:
+        """A user layer's FeatureIndex: identify, selection and the attribute table use it."""
+        self.features[layer_id] = index
+        self.feature_selection.pop(layer_id, None)
+        self._selection_paths.pop(layer_id, None)
+
+    def remove_layer_features(self, layer_id: str) -> None:
+        self.features.pop(layer_id, None)
+        if self.feature_selection.pop(layer_id, None):
+            self.feature_selection_changed.emit(layer_id, frozenset())
+        self._selection_paths.pop(layer_id, None)
+        self.update()
+
+    def set_feature_selection(
+        self, layer_id: str, ids: frozenset[int] | set[int], emit: bool = True
+    ) -> None:
+        index = self.features.get(layer_id)
+        if index is None:
+            return
+        ids = frozenset(int(i) for i in ids if 0 <= int(i) < len(index))
+        if ids == self.feature_selection.get(layer_id, frozenset()):
+            return
+        self.feature_selection[layer_id] = ids
+        self._selection_paths.pop(layer_id, None)
+        self.update()
+        if emit:
+            self.feature_selection_changed.emit(layer_id, ids)
+
+    def _selected_feature_paths(self, layer_id: str) -> tuple[QPainterPath, np.ndarray]:
+        """One world path of the selected lines and polygons, and the selected points' world
+        xy: built once per selection change, not per paint."""
+        cached = self._selection_paths.get(layer_id)
+        if cached is None:
+            import shapely
+
+            from gis_carbon.qt.geometry_cache import geometry_path
+
+            index = self.features[layer_id]
+            path = QPainterPath()
+            points = []
+            for i in sorted(self.feature_selection.get(layer_id, ())):
+                geometry = index.geometries[i]
+                if geometry is None or geometry.is_empty:
+                    continue
+                if shapely.get_type_id(geometry) in (0, 4):
+                    points.append(shapely.get_coordinates(geometry))
+                else:
+                    path.addPath(geometry_path(geometry)[0])
+            xy = np.concatenate(points) if points else np.empty((0, 2))
+            wx, wy = lonlat_to_world(xy[:, 0], xy[:, 1])
+            cached = (path, np.column_stack([wx, wy]))
+            self._selection_paths[layer_id] = cached
+        return cached
+
     def set_hatched(self, paths: list[QPainterPath]) -> None:
         self.hatched = paths
         self.update()
@@ -203,6 +269,7 @@ class MapCanvas(QWidget):
             Qt.CursorShape.OpenHandCursor if self.tool == Tool.PAN else Qt.CursorShape.CrossCursor
         )
         self.drawing_changed.emit(None)
+        self.sketch_changed.emit(None)
         self.update()
 
     def scene(self) -> Scene:
@@ -279,6 +346,7 @@ class MapCanvas(QWidget):
             for path in self.hatched:
                 painter.drawPath(path)
             painter.restore()
+        self._paint_feature_selection(painter)
         self._paint_marked(painter, self.highlighted - self.selected, QColor("#f39c12"), 3)
         self._paint_marked(painter, self.selected, QColor("#00bcd4"), 4)
         self._paint_drawing(painter)
@@ -289,6 +357,29 @@ class MapCanvas(QWidget):
         self._paint_scale_bar(painter)
         self._paint_north_arrow(painter)
         self._paint_overview(painter)
+
+    def _paint_feature_selection(self, painter: QPainter) -> None:
+        colour = QColor("#00bcd4")
+        for layer_id, ids in self.feature_selection.items():
+            if not ids or layer_id not in self.features:
+                continue
+            if not any(layer.id == layer_id and layer.visible for layer in self.state.layers):
+                continue
+            path, xy = self._selected_feature_paths(layer_id)
+            painter.save()
+            painter.setTransform(_world_transform(self.view))
+            pen = QPen(colour, 3)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.setBrush(QColor(0, 188, 212, 60))
+            painter.drawPath(path)
+            painter.restore()
+            if len(xy):
+                sx, sy = self.view.world_to_screen(xy[:, 0], xy[:, 1])
+                painter.setPen(QPen(colour, 3))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                for x, y in zip(sx.tolist(), sy.tolist(), strict=True):
+                    painter.drawEllipse(QPointF(x, y), 8, 8)
 
     def _paint_marked(
         self, painter: QPainter, ids: frozenset[int], colour: QColor, width: float
@@ -432,8 +523,65 @@ class MapCanvas(QWidget):
                         return pid
         return None
 
-    def region_at(self, pos: QPointF | QPoint) -> str | None:
-        data = self.data.get("counties")
+    def projects_at(self, pos: QPointF | QPoint) -> list[int]:
+        """Every project under a pixel: symbols within PICK_PX, areas containing it, lines
+        passing within PICK_PX; nearest symbol first, then in id order."""
+        data = self.data.get("projects")
+        if not isinstance(data, ProjectLayerData) or not len(data.ids):
+            return []
+        sx, sy = self.view.world_to_screen(data.xy[:, 0], data.xy[:, 1])
+        distance = np.hypot(sx - pos.x(), sy - pos.y())
+        near = np.flatnonzero(distance <= PICK_PX)
+        found = [int(data.ids[i]) for i in near[np.argsort(distance[near], kind="stable")]]
+        wx, wy = (float(v) for v in self.view.screen_to_world(pos.x(), pos.y()))
+        tolerance = PICK_PX * self.view.resolution
+        lon, lat = self.lonlat_at(pos)
+        degrees = tolerance / METRES_PER_DEGREE / max(0.2, math.cos(math.radians(lat)))
+        for pid, _t, path, areal in sorted(data.shapes, key=lambda shape: shape[0]):
+            if pid in found:
+                continue
+            box = path.controlPointRect().adjusted(-tolerance, -tolerance, tolerance, tolerance)
+            if not box.contains(QPointF(wx, wy)):
+                continue
+            if areal and path.contains(QPointF(wx, wy)):
+                found.append(pid)
+            elif not areal and pid in self.projects:
+                from shapely.geometry import Point
+
+                if self.projects[pid].geometry.distance(Point(lon, lat)) <= degrees:
+                    found.append(pid)
+        return found
+
+    def features_at(self, layer_id: str, pos: QPointF | QPoint) -> list[int]:
+        """A user layer's features under a pixel (lines and points within PICK_PX)."""
+        index = self.features.get(layer_id)
+        if index is None:
+            return []
+        lon, lat = self.lonlat_at(pos)
+        return list(index.at(lon, lat, PICK_PX * self.view.ground_resolution()))
+
+    def hits_at(self, pos: QPointF | QPoint) -> list[tuple[str, list[Any]]]:
+        """What every visible layer has under a pixel, top layer first: project ids,
+        feature indices of user layers, the region code of boundary layers."""
+        hits: list[tuple[str, list[Any]]] = []
+        for layer in self.state.layers:
+            if not layer.visible:
+                continue
+            if layer.id == "projects":
+                found: list[Any] = self.projects_at(pos)
+            elif layer.id in self.features:
+                found = self.features_at(layer.id, pos)
+            elif layer.kind == "boundary":
+                code = self.region_at(pos, layer.id)
+                found = [code] if code else []
+            else:
+                continue
+            if found:
+                hits.append((layer.id, found))
+        return hits
+
+    def region_at(self, pos: QPointF | QPoint, layer_id: str = "counties") -> str | None:
+        data = self.data.get(layer_id)
         if not isinstance(data, BoundaryData):
             return None
         wx, wy = (float(v) for v in self.view.screen_to_world(pos.x(), pos.y()))
@@ -512,14 +660,36 @@ class MapCanvas(QWidget):
         if geometry is not None:
             self.geometry_finished.emit(geometry, str(tool))
         self.drawing_changed.emit(None)
+        self.sketch_changed.emit(None)
 
     def cancel_drawing(self) -> None:
         self.vertices = []
         self._move = None
         self.update()
         self.drawing_changed.emit(None)
+        self.sketch_changed.emit(None)
+
+    def sketch_geometry(self) -> Any:
+        """The line or polygon being drawn, the cursor (when on the map) as its last vertex:
+        a LineString from two points, a Polygon from three; None before that."""
+        from shapely.geometry import LineString, Polygon
+
+        from gis_carbon.model.map_state import world_to_lonlat
+
+        points = list(self.vertices)
+        if self._hover is not None and (not points or points[-1] != self._hover):
+            points.append(self._hover)
+        if len(points) < 2:
+            return None
+        arr = np.array(points)
+        lon, lat = world_to_lonlat(arr[:, 0], arr[:, 1])
+        coords = list(zip(lon.tolist(), lat.tolist(), strict=True))
+        if self.tool == Tool.DRAW_POLYGON and len(coords) >= 3:
+            return Polygon(coords)
+        return LineString(coords)
 
     def _emit_drawing(self) -> None:
+        self.sketch_changed.emit(self.sketch_geometry() if self.vertices else None)
         if (self.tool == Tool.DRAW_POLYGON and len(self.vertices) >= 3) or (
             self.tool == Tool.DRAW_LINE and len(self.vertices) >= 2
         ):
@@ -551,7 +721,7 @@ class MapCanvas(QWidget):
             return
         if event.button() != Qt.MouseButton.LeftButton:
             return
-        if self.tool == Tool.ZOOM_BOX:
+        if self.tool in (Tool.ZOOM_BOX, Tool.SELECT):
             self._box = QRectF(pos, pos)
         elif self.tool == Tool.MOVE:
             self._start_move(pos)
@@ -575,6 +745,8 @@ class MapCanvas(QWidget):
         if self.tool in (Tool.DRAW_LINE, Tool.DRAW_POLYGON):
             self._hover = self.snapped_world(pos)
             self.update()
+            if self.vertices:
+                self.sketch_changed.emit(self.sketch_geometry())
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
@@ -598,7 +770,15 @@ class MapCanvas(QWidget):
             else:
                 self.zoom_by(2.0, (pos.x(), pos.y()))
         elif self.tool in (Tool.PAN, Tool.IDENTIFY):
-            self.identify(pos)
+            self.identify(pos, event.modifiers())
+        elif self.tool == Tool.SELECT and self._box is not None:
+            box, self._box = self._box.normalized(), None
+            self.update()
+            adding = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            if box.width() > DRAG_START_PX or box.height() > DRAG_START_PX:
+                self.select_in_box(box, adding)
+            else:
+                self.select_at(pos, adding)
         elif self.tool == Tool.PLACE_POINT:
             from shapely.geometry import Point
 
@@ -639,8 +819,16 @@ class MapCanvas(QWidget):
         self.update()
 
     # ---------------------------------------------------------------- identify & move
-    def identify(self, pos: QPointF | QPoint) -> None:
+    def identify(self, pos: QPointF | QPoint, modifiers: Any = None) -> None:
+        """Select the project under the pixel (Shift: add it to the selection or take it out)
+        and report every visible layer's features there (`identified`)."""
+        shift = modifiers is not None and bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
+        self.identified.emit(self.hits_at(pos))
         pid = self.project_at(pos)
+        if shift:
+            if pid is not None:
+                self.set_selection(self.selected ^ {pid})
+            return
         if pid is not None:
             self.set_selection({pid})
             return
@@ -648,6 +836,51 @@ class MapCanvas(QWidget):
         code = self.region_at(pos)
         if code:
             self.region_identified.emit(code)
+
+    def _selectable_layers(self) -> list[str]:
+        return [
+            layer.id
+            for layer in self.state.layers
+            if layer.visible and (layer.id == "projects" or layer.id in self.features)
+        ]
+
+    def select_at(self, pos: QPointF | QPoint, adding: bool = False) -> None:
+        """The Select tool's click: the features under the pixel in every visible layer;
+        with Shift they are added to (or, when all selected already, taken from) it."""
+        for layer_id in self._selectable_layers():
+            if layer_id == "projects":
+                found = set(self.projects_at(pos))
+                current = self.selected
+            else:
+                found = set(self.features_at(layer_id, pos))
+                current = self.feature_selection.get(layer_id, frozenset())
+            if adding:
+                chosen = current - found if found and found <= current else current | found
+            else:
+                chosen = frozenset(found)
+            self._apply_selection(layer_id, chosen)
+
+    def select_in_box(self, box: QRectF, adding: bool = False) -> None:
+        """The Select tool's drag: everything the box meets in every visible layer."""
+        west, north = self.view.screen_to_lonlat(box.left(), box.top())
+        east, south = self.view.screen_to_lonlat(box.right(), box.bottom())
+        for layer_id in self._selectable_layers():
+            if layer_id == "projects":
+                from shapely.geometry import box as shapely_box
+
+                area = shapely_box(west, south, east, north)
+                found = {pid for pid, p in self.projects.items() if p.geometry.intersects(area)}
+                current = self.selected
+            else:
+                found = set(self.features[layer_id].in_box(west, south, east, north))
+                current = self.feature_selection.get(layer_id, frozenset())
+            self._apply_selection(layer_id, current | found if adding else frozenset(found))
+
+    def _apply_selection(self, layer_id: str, ids: frozenset[int] | set[int]) -> None:
+        if layer_id == "projects":
+            self.set_selection(ids)
+        else:
+            self.set_feature_selection(layer_id, ids)
 
     def _start_move(self, pos: QPointF) -> None:
         import shapely

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from gis_carbon.errors import Cancelled, GisCarbonError
 from gis_carbon.feedback import Feedback
 from gis_carbon.geo.crs import from_wgs84, gk_crs, gk_zone_3deg
+from gis_carbon.geo.feature_index import FeatureIndex
 from gis_carbon.model.commands import AddProject, DeleteProject, EditProject, MoveProject, UndoStack
 from gis_carbon.model.map_state import LayerState, lonlat_to_world
 from gis_carbon.model.plan_commands import AddTarget, DeleteTarget, EditPlan, EditTarget
@@ -35,8 +36,11 @@ from gis_carbon.model.storage import WorkspaceStore
 from gis_carbon.qt import workspace_files
 from gis_carbon.qt.canvas import MapCanvas, Tool, overview_view
 from gis_carbon.qt.chart_process import chart_png
+from gis_carbon.qt.feature_panels import AttributeTable, IdentifyPanel, feature_label
 from gis_carbon.qt.geometry_cache import BoundaryData, geometry_path
 from gis_carbon.qt.i18n import language, tr
+from gis_carbon.qt.legend import LegendPanel
+from gis_carbon.qt.measure_text import geometry_measure_text
 from gis_carbon.qt.panels import (
     USER_LAYER_PREFIX,
     LayersPanel,
@@ -80,6 +84,7 @@ TOOLS = (
     (Tool.PAN, "Pan", "P"),
     (Tool.ZOOM_BOX, "Zoom box", "Z"),
     (Tool.IDENTIFY, "Identify", "I"),
+    (Tool.SELECT, "Select", "S"),
     (Tool.PLACE_POINT, "Place point", "Ctrl+1"),
     (Tool.DRAW_LINE, "Draw line", "Ctrl+2"),
     (Tool.DRAW_POLYGON, "Draw polygon", "Ctrl+3"),
@@ -154,6 +159,9 @@ class MainWindow(QMainWindow):
         self.layers_panel = LayersPanel()
         self.properties_panel = PropertiesPanel()
         self.siting_panel = SitingPanel()
+        self.legend_panel = LegendPanel()
+        self.identify_panel = IdentifyPanel()
+        self.attribute_tables: dict[str, AttributeTable] = {}
         self.docks: dict[str, QDockWidget] = {}
         for name, title, widget, area in (
             ("layers", "Layers", self.layers_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
@@ -163,6 +171,8 @@ class MainWindow(QMainWindow):
                 self.properties_panel,
                 Qt.DockWidgetArea.LeftDockWidgetArea,
             ),
+            ("legend", "Legend", self.legend_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("identify", "Identify", self.identify_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
             ("targets", "Targets", self.targets_panel, Qt.DockWidgetArea.RightDockWidgetArea),
             ("siting", "Siting", self.siting_panel, Qt.DockWidgetArea.RightDockWidgetArea),
             ("projects", "Projects", self.projects_panel, Qt.DockWidgetArea.BottomDockWidgetArea),
@@ -173,6 +183,9 @@ class MainWindow(QMainWindow):
             self.addDockWidget(area, dock)
             self.docks[name] = dock
         self.tabifyDockWidget(self.docks["targets"], self.docks["siting"])
+        self.tabifyDockWidget(self.docks["properties"], self.docks["legend"])
+        self.tabifyDockWidget(self.docks["properties"], self.docks["identify"])
+        self.docks["properties"].raise_()
         self.docks["targets"].raise_()
         self.resizeDocks([self.docks["targets"]], [430], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["layers"]], [250], Qt.Orientation.Horizontal)
@@ -319,6 +332,10 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.coords = QLabel()
         self.coords.setMinimumWidth(460)
+        # the running length / area of the line or polygon being drawn
+        self.measure_label = QLabel()
+        self.measure_label.setObjectName("measure_label")
+        self.measure_label.hide()
         self.task_label = QLabel()
         self.task_progress = QProgressBar()
         self.task_progress.setRange(0, 1000)
@@ -327,6 +344,7 @@ class MainWindow(QMainWindow):
         for widget in (self.task_label, self.task_progress, self.task_cancel):
             widget.hide()
             bar.addPermanentWidget(widget)
+        bar.addPermanentWidget(self.measure_label)
         bar.addPermanentWidget(self.coords)
         self._user_task: Any = None
         self.task_cancel.clicked.connect(self.cancel_user_task)
@@ -337,8 +355,12 @@ class MainWindow(QMainWindow):
         canvas.selection_changed.connect(self._canvas_selection)
         canvas.geometry_finished.connect(self._geometry_drawn)
         canvas.drawing_changed.connect(self._drawing_changed)
+        canvas.sketch_changed.connect(self._show_sketch_measure)
         canvas.move_finished.connect(self.move_project)
         canvas.region_identified.connect(self._region_identified)
+        canvas.identified.connect(self._show_identified)
+        canvas.feature_selection_changed.connect(self._map_feature_selection)
+        self.layers_panel.table_requested.connect(self.open_attribute_table)
         self.projects_panel.selection_changed.connect(self._table_selection)
         self.targets_panel.plan_changed.connect(self._plan_changed)
         self.targets_panel.policy_changed.connect(lambda _p: self.evaluate())
@@ -610,24 +632,43 @@ class MainWindow(QMainWindow):
             )
             self._load_user_layer(record, layer_id, style)
         self.layers_panel.set_layers(self.canvas.state.layers)
+        self._update_legend()
 
     def _load_user_layer(self, record: Any, layer_id: str, style: dict[str, Any]) -> None:
         def load(feedback: Feedback, ws: WorkspaceStore) -> Any:
             if record.kind == "raster":
                 return _read_raster(layer_file(ws, record))
-            return VectorLayerData.from_features(ws.layer_features(record.id), style)
+            features = ws.layer_features(record.id)
+            return VectorLayerData.from_features(features, style), FeatureIndex.from_features(
+                features
+            )
 
         self._track(
             tr("Loading layer"),
             load,
-            lambda data: self.canvas.set_layer_data(layer_id, data),
+            lambda data: self._layer_data_loaded(layer_id, data),
             on_error=lambda exc: self.statusBar().showMessage(f"{record.title_zh}: {exc}", 15000),
             workspace=True,
+        )
+
+    def _layer_data_loaded(self, layer_id: str, data: Any) -> None:
+        if isinstance(data, tuple):  # a vector layer: what is drawn, and its features
+            data, index = data
+            self.canvas.set_layer_features(layer_id, index)
+        self.canvas.set_layer_data(layer_id, data)
+        self._update_legend()  # the symbol shows the geometry kind, known now
+
+    def _update_legend(self) -> None:
+        self.legend_panel.set_content(
+            self.canvas.state.layers,
+            self.canvas.data,
+            (p.type for p in self.canvas.projects.values()),
         )
 
     def _layer_visibility(self, layer_id: str, visible: bool) -> None:
         self.canvas.state.set_visible(layer_id, visible)
         self.canvas.request_render()
+        self._update_legend()
 
     def _layer_opacity(self, layer_id: str, opacity: float) -> None:
         self.canvas.state.set_opacity(layer_id, opacity)
@@ -637,6 +678,7 @@ class MainWindow(QMainWindow):
         self.canvas.state.move(layer_id, index)
         self.layers_panel.set_layers(self.canvas.state.layers)
         self.canvas.request_render()
+        self._update_legend()
 
     def _layer_colour(self, layer_id: str, colour: str) -> None:
         self.canvas.state.set_style(layer_id, stroke=colour)
@@ -644,6 +686,7 @@ class MainWindow(QMainWindow):
         if isinstance(data, VectorLayerData):
             data.style = {**data.style, "stroke": colour}
         self.canvas.request_render()
+        self._update_legend()
 
     def remove_layer(self, layer_id: str) -> None:
         """Remove a user layer (map id ``user:<id>``, already confirmed) from the workspace.
@@ -664,7 +707,10 @@ class MainWindow(QMainWindow):
             if any(layer.id == layer_id for layer in self.canvas.state.layers):
                 self.canvas.state.remove(layer_id)
             self.canvas.data.pop(layer_id, None)
+            self.canvas.remove_layer_features(layer_id)
+            self._close_attribute_table(layer_id)
             self.layers_panel.set_layers(self.canvas.state.layers)
+            self._update_legend()
             message = tr("Removed layer {title}: {n} features").format(
                 title=removed.layer.title_zh, n=removed.features
             )
@@ -806,6 +852,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         self.canvas.set_projects(projects, layer)
         self.projects_panel.set_projects(projects, self.region_names)
+        self._update_legend()
         if self.canvas.selected:
             self._show_selected()
         self._project_counties = counties
@@ -847,6 +894,109 @@ class MainWindow(QMainWindow):
         except Exception:  # an unknown code: show what we have
             chain = ""
         self.properties_panel.show_region(code, self.region_names.get(code, code), chain)
+
+    # ---------------------------------------------------------------- identify & tables
+    def _layer_title(self, layer_id: str) -> str:
+        return next(
+            (layer.title(language()) for layer in self.canvas.state.layers if layer.id == layer_id),
+            layer_id,
+        )
+
+    def _project_fields(self, project: Any) -> list[tuple[str, str]]:
+        from gis_carbon.model.types import STATUS_INFO
+        from gis_carbon.qt.panels import capacity_text
+
+        zh = language() == "zh"
+        info = STATUS_INFO[project.status]
+        county = project.regions.county or ""
+        return [
+            (tr("ID"), str(project.id)),
+            (tr("Type"), project.project_type.name_zh if zh else project.project_type.name_en),
+            (tr("Capacity"), capacity_text(project)),
+            (tr("Status"), info.name_zh if zh else info.name_en),
+            (tr("Commissioning year"), "" if project.year is None else str(project.year)),
+            (tr("Owner"), project.owner),
+            (tr("County"), self.region_names.get(county, county)),
+        ]
+
+    def _show_identified(self, hits: list[tuple[str, list[Any]]]) -> None:
+        """Every visible layer's features under the click, with their attributes."""
+        groups = []
+        for layer_id, ids in hits:
+            items: list[tuple[str, list[tuple[str, str]]]] = []
+            if layer_id == "projects":
+                for pid in ids:
+                    project = self.canvas.projects.get(pid)
+                    if project is not None:
+                        items.append((project.name, self._project_fields(project)))
+            elif layer_id in self.canvas.features:
+                index = self.canvas.features[layer_id]
+                for i in ids:
+                    props = index.properties[i]
+                    fields = [(str(k), "" if v is None else str(v)) for k, v in props.items()]
+                    items.append((feature_label(props, i), fields))
+            else:  # a boundary layer: the region
+                for code in ids:
+                    name = self.region_names.get(code, code)
+                    items.append((name, [(tr("Code"), code), (tr("Name"), name)]))
+            if items:
+                groups.append((self._layer_title(layer_id), items))
+        self.identify_panel.show_hits(groups)
+        if self.canvas.tool == Tool.IDENTIFY:
+            self.docks["identify"].show()
+            self.docks["identify"].raise_()
+
+    def open_attribute_table(self, layer_id: str) -> AttributeTable | None:
+        """The layer's attribute table in a dock under the map (the projects' is the
+        project table)."""
+        if layer_id == "projects":
+            self.docks["projects"].show()
+            self.docks["projects"].raise_()
+            return None
+        index = self.canvas.features.get(layer_id)
+        if index is None:
+            self.statusBar().showMessage(tr("This layer has no attribute table."), 5000)
+            return None
+        table = self.attribute_tables.get(layer_id)
+        if table is None:
+            title = self._layer_title(layer_id)
+            table = AttributeTable(layer_id, title, index)
+            table.selection_changed.connect(self._table_feature_selection)
+            table.select(self.canvas.feature_selection.get(layer_id, frozenset()))
+            dock = QDockWidget(tr("Attribute table: {title}").format(title=title), self)
+            dock.setObjectName(f"dock_table_{layer_id}")
+            dock.setWidget(table)
+            dock.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            self.tabifyDockWidget(self.docks["projects"], dock)
+            self.docks[f"table:{layer_id}"] = dock
+            self.attribute_tables[layer_id] = table
+        dock = self.docks[f"table:{layer_id}"]
+        dock.show()
+        dock.raise_()
+        return table
+
+    def _close_attribute_table(self, layer_id: str) -> None:
+        table = self.attribute_tables.pop(layer_id, None)
+        dock = self.docks.pop(f"table:{layer_id}", None)
+        if dock is not None:
+            self.removeDockWidget(dock)
+            dock.deleteLater()
+        if table is not None:
+            table.deleteLater()
+
+    def _table_feature_selection(self, layer_id: str, ids: frozenset[int]) -> None:
+        self.canvas.set_feature_selection(layer_id, ids, emit=False)
+
+    def _map_feature_selection(self, layer_id: str, ids: frozenset[int]) -> None:
+        table = self.attribute_tables.get(layer_id)
+        if table is not None:
+            table.select(ids)
+        if ids:
+            self.statusBar().showMessage(
+                tr("{n} selected in {title}").format(n=len(ids), title=self._layer_title(layer_id)),
+                5000,
+            )
 
     # ---------------------------------------------------------------- targets
     def _set_focus_region(self) -> None:
@@ -941,6 +1091,16 @@ class MainWindow(QMainWindow):
         self._drawn_geometry = geometry
         self._check_site(geometry, then_open_form=True)
 
+    def _show_sketch_measure(self, geometry: Any) -> None:
+        """The running length (m/km) and area (亩/ha) of the drawing, in the status bar."""
+        text = geometry_measure_text(geometry)
+        self.measure_label.setText(text)
+        # room for the whole text: the status bar otherwise squeezes it behind the coordinates
+        self.measure_label.setMinimumWidth(
+            self.measure_label.fontMetrics().horizontalAdvance(text) + 12
+        )
+        self.measure_label.setVisible(bool(text))
+
     def _drawing_changed(self, geometry: Any) -> None:
         if geometry is None:
             return
@@ -965,7 +1125,7 @@ class MainWindow(QMainWindow):
             if report is _STALE:
                 return
             if generation == self._siting_generation or then_open_form:
-                self._show_site_report(report)
+                self._show_site_report(report, geometry)
             if then_open_form:
                 self.open_project_form(geometry)
 
@@ -976,12 +1136,14 @@ class MainWindow(QMainWindow):
 
         self._track(tr("Checking site"), work, done, on_error=failed, workspace=True)
 
-    def _show_site_report(self, report: Any) -> None:
+    def _show_site_report(self, report: Any, geometry: Any = None) -> None:
         if report is None:
-            self.siting_panel.show_text(tr("No constraint layers in this workspace."))
+            self.siting_panel.show_text(
+                tr("No constraint layers in this workspace."), geometry=geometry
+            )
             self.canvas.set_hatched([])
             return
-        self.siting_panel.show_report(report)
+        self.siting_panel.show_report(report, geometry)
         paths = [
             geometry_path(v.overlap_geometry)[0]
             for v in report.violations

@@ -43,6 +43,7 @@ from gis_carbon.model.project import Project
 from gis_carbon.model.types import PROJECT_TYPES, STATUS_INFO, STATUSES, TYPES_BY_CODE
 from gis_carbon.model.units import convert, format_number
 from gis_carbon.qt.i18n import language, tr
+from gis_carbon.qt.measure_text import area_text, geometry_measure_text
 
 POLICIES = ("pipeline", "construction", "operating")
 VERDICT_COLOURS = {
@@ -617,6 +618,7 @@ class LayersPanel(QWidget):
     colour_changed = Signal(str, str)
     zoom_requested = Signal(str)
     remove_requested = Signal(str)  # a user layer's map id, after the user confirmed
+    table_requested = Signal(str)  # open the layer's attribute table
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -637,7 +639,10 @@ class LayersPanel(QWidget):
         self.remove = QPushButton(tr("Remove layer"))
         self.remove.setEnabled(False)
         self.remove.setToolTip(tr("Only imported layers can be removed"))
+        self.table = QPushButton(tr("Attribute table"))
+        self.table.setToolTip(tr("The layer's features and their attributes"))
         remove_row = QHBoxLayout()
+        remove_row.addWidget(self.table)
         remove_row.addStretch(1)
         remove_row.addWidget(self.remove)
         opacity_row = QHBoxLayout()
@@ -657,6 +662,8 @@ class LayersPanel(QWidget):
         self.zoom.clicked.connect(self._zoom_to_current)
         self.colour.clicked.connect(self._pick_colour)
         self.remove.clicked.connect(self._confirm_remove)
+        self.table.clicked.connect(self._table_for_current)
+        self.tree.itemDoubleClicked.connect(lambda item, _c: self._table_for_current())
         self.layers: list[LayerState] = []
 
     def set_layers(self, layers: list[LayerState]) -> None:
@@ -726,6 +733,11 @@ class LayersPanel(QWidget):
         )
         if answer == QMessageBox.StandardButton.Yes:
             self.remove_requested.emit(layer.id)
+
+    def _table_for_current(self) -> None:
+        layer_id = self.current_id()
+        if layer_id is not None:
+            self.table_requested.emit(layer_id)
 
     def _opacity(self, value: int) -> None:
         layer_id = self.current_id()
@@ -838,7 +850,8 @@ class PropertiesPanel(QWidget):
 
 # ============================================================================ siting
 class SitingPanel(QWidget):
-    """Constraint warnings for the geometry being placed or drawn."""
+    """Constraint warnings for the geometry being placed or drawn, its area in 亩 and
+    hectares (or its length), the usable area and the capacity hint."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -848,29 +861,64 @@ class SitingPanel(QWidget):
         self.report: Any = None
         self.show_text(tr("Place or draw a project to check its site."))
 
-    def show_text(self, text: str) -> None:
-        self.browser.setHtml(f"<p style='color:#555'>{html.escape(text)}</p>")
+    def show_text(self, text: str, geometry: Any = None) -> None:
+        """A message, under the drawn geometry's area or length when there is one."""
+        self.report = None
+        figures = self._geometry_html(geometry)
+        self.browser.setHtml(f"{figures}<p style='color:#555'>{html.escape(text)}</p>")
 
-    def show_report(self, report: Any) -> None:
+    @staticmethod
+    def _geometry_html(geometry: Any) -> str:
+        text = geometry_measure_text(geometry)
+        return f"<p><b>{html.escape(text)}</b></p>" if text else ""
+
+    def show_report(self, report: Any, geometry: Any = None) -> None:
         self.report = report
-        if not report.violations:
-            parts = [
-                f"<p style='color:#2e7d32'><b>{html.escape(tr('No constraint violated'))}</b></p>"
-            ]
+        parts: list[str] = []
+        if report.footprint_m2 > 0:
+            parts.append(
+                f"<p><b>{html.escape(tr('Footprint'))}: {html.escape(area_text(report.footprint_m2))}"
+                "</b></p>"
+            )
         else:
-            parts = [
+            parts.append(self._geometry_html(geometry))
+        if not report.violations:
+            parts.append(
+                f"<p style='color:#2e7d32'><b>{html.escape(tr('No constraint violated'))}</b></p>"
+            )
+        else:
+            parts.append(
                 f"<p style='color:#c62828'><b>{html.escape(tr('Site warnings'))}"
                 f" ({len(report.violations)})</b></p><ul>"
-            ]
+            )
             for v in report.violations:
                 detail = f"{v.share * 100:.0f}%"
+                if v.overlap_m2 > 0:
+                    detail = f"{area_text(v.overlap_m2)} ({detail})"
                 if v.distance_m is not None and v.required_m is not None:
-                    detail = f"{v.distance_m:.0f} m < {v.required_m:.0f} m"
+                    detail = f"{v.distance_m:.0f} m < {v.required_m:.0f} m; {detail}"
                 parts.append(
                     f"<li>{html.escape(tr(f'violation:{v.kind}'))}: "
                     f"{html.escape(v.layer_title)} — {html.escape(detail)}</li>"
                 )
             parts.append("</ul>")
+        if report.footprint_m2 > 0 and report.violations:
+            parts.append(
+                f"<p>{html.escape(tr('Usable area'))}: {html.escape(area_text(report.usable_m2))}</p>"
+            )
+        if report.capacity_mw is not None:
+            parts.append(
+                "<p>"
+                + html.escape(
+                    tr("Capacity hint: {mw} MW on {area} at {density} MW/km² ({source})").format(
+                        mw=f"{report.capacity_mw:,.1f}",
+                        area=area_text(report.capacity_area_m2),
+                        density=f"{report.power_density_mw_per_km2:g}",
+                        source=report.power_density_source,
+                    )
+                )
+                + "</p>"
+            )
         hit = report.nearest_substation
         if hit is not None:
             name = getattr(hit, "name", "")

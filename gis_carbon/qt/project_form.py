@@ -26,6 +26,7 @@ from gis_carbon.feedback import RecordingFeedback
 from gis_carbon.model.project import Project, geometry_kind
 from gis_carbon.model.types import PROJECT_TYPES, STATUSES, TYPES_BY_CODE, ProjectType
 from gis_carbon.qt.i18n import language, tr
+from gis_carbon.qt.measure_text import geometry_measure_text
 from gis_carbon.services.projects import ProjectInput, project_from_input
 
 
@@ -131,7 +132,7 @@ class ProjectForm(QDialog):
     def _location_text(self) -> str:
         if self.drawn_geometry.geom_type == "Point":
             return f"{self.drawn_geometry.x:.6f}°E, {self.drawn_geometry.y:.6f}°N (WGS 84)"
-        return f"{self.drawn_geometry.geom_type}, {len(self.drawn_geometry.wkt)} B WKT (WGS 84)"
+        return geometry_measure_text(self.drawn_geometry)
 
     def _fill(self, project: Project) -> None:
         self.name.setText(project.name)
