@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from pathlib import Path
 from typing import Any
 
 from gis_carbon.cli import (
@@ -315,6 +316,16 @@ def cmd_import(args: argparse.Namespace) -> int:
             exc.rows, args.problems or import_problems.problems_path(args.path)
         )
         lines = import_problems.summary(exc.rows)
+        if len(exc.rows) == 1 and not args.json:
+            # one refused row: one line naming the file, the row and the value
+            only = exc.rows[0]
+            where = f"{only.where}: " if only.where else ""
+            print(
+                f"gis-carbon: error: {Path(args.path).name}: {where}"
+                f"{' '.join(only.reason.split())} (also in {out})",
+                file=sys.stderr,
+            )
+            return 2
         if args.json:
             print_json(
                 {"error": lines[0], "summary": lines[1:], "problems": len(exc.rows),

@@ -18,8 +18,9 @@ from gis_carbon.model.types import (
     Status,
 )
 
-# Commissioning years outside this window are typing errors, not plans.
-YEAR_MIN, YEAR_MAX = 1950, 2100
+# Commissioning years outside this window are typing errors, not plans. Existing plants in a
+# ledger go back a long way (丰满 hydro 1941, the first small hydro stations 1912): from 1900.
+YEAR_MIN, YEAR_MAX = 1900, 2100
 
 _GEOMETRY_KINDS: dict[str, GeometryKind] = {
     "Point": GeometryKind.POINT,

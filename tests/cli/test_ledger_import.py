@@ -184,3 +184,42 @@ def test_a_monthly_reimport_with_a_key_updates_instead_of_duplicating(
     assert [m["name"] for m in gone["diff"]["missing"]] == ["风场19"]
     with open_workspace(seeded_path) as ws:
         assert not [p for p in ws.projects() if p.name == "风场19"]
+
+
+def test_commissioning_years_from_1900_and_a_future_year_refused_in_one_line(
+    seeded_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws_args = ("--workspace", str(seeded_path))
+    rows = [
+        "丰满水电站,水电,1002.5 MW,投产,1941,126.68,43.72\n",  # 丰满, Jilin: 1941
+        "最早的小水电,水电,0.5 MW,投产,1900,116.91,38.81\n",
+        "官厅水电站,水电,30 MW,投产,1958年,116.93,38.82\n",
+    ]
+    imported = _run_json(capsys, *ws_args, "import", str(_ledger(tmp_path / "存量.csv", rows)))
+    assert [(p["name"], p["year"]) for p in imported["projects"]] == [
+        ("丰满水电站", 1941),
+        ("最早的小水电", 1900),
+        ("官厅水电站", 1958),
+    ]
+    with open_workspace(seeded_path) as ws:
+        stored = {p.name: p.year for p in ws.projects() if p.source == "import:存量.csv"}
+    assert stored == {"丰满水电站": 1941, "最早的小水电": 1900, "官厅水电站": 1958}
+
+    # beyond the model's horizon: refused, one line naming the file, the row and the value
+    future = _ledger(tmp_path / "远期.csv", [rows[0], "未来电站,水电,1 MW,规划,2101,116.9,38.8\n"])
+    before = digest(seeded_path)
+    assert main([*ws_args, "import", str(future)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "gis-carbon: error: 远期.csv: row 3: year must be a year between 1900 and 2100; "
+        f"got 2101 (also in {tmp_path / '远期.csv.problems.csv'})"
+    ]
+    assert digest(seeded_path) == before
+
+    # before 1900 and after 2100 are typing errors wherever a project year is entered
+    for year in ("1899", "2101"):
+        argv = [*ws_args, "add-project", "--name", "x", "--type", "hydro", "--lon", "116.9",
+                "--lat", "38.8", "--year", year]  # fmt: skip
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [f"gis-carbon: error: year must be a year between 1900 and 2100; got {year}"]
