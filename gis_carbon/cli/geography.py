@@ -230,7 +230,7 @@ def _locate_points(args: argparse.Namespace) -> int:
             target.close()
     if args.out:
         outside = table.count_outside()
-        notes = [f"{outside} outside every county"] if outside else []
+        notes = [f"{outside} outside China's regions"] if outside else []
         if table.with_townships:
             notes.append(f"{table.count_in_township()} in a township")
         print(
@@ -414,10 +414,10 @@ def _import(args: argparse.Namespace) -> int:
         print("columns: " + ", ".join(f"{k}←{v}" for k, v in result.mapping.items()))
         print_table(
             [
-                [*project_cells(p), p.regions.county or "—", f"{p.lonlat[0]:.5f},{p.lonlat[1]:.5f}"]
+                [*project_cells(p), p.regions.lowest or "—", f"{p.lonlat[0]:.5f},{p.lonlat[1]:.5f}"]
                 for p in result.projects
             ],
-            [*PROJECT_HEADERS, "county", "lon,lat"],
+            [*PROJECT_HEADERS, "region", "lon,lat"],
         )
     for note in result.notes:
         print(f"note: {note}")

@@ -56,6 +56,12 @@ class RegionAssignment:
     def codes(self) -> tuple[str, ...]:
         return tuple(c for c in (self.province, self.city, self.county, self.township) if c)
 
+    @property
+    def lowest(self) -> str | None:
+        """The deepest administrative region: the county, or the city for a city without
+        counties (东莞 441900, 中山, 嘉峪关, 儋州), or the province; None outside them all."""
+        return self.county or self.city or self.province
+
 
 @dataclass(frozen=True, eq=True)
 class Project:

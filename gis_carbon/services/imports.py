@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import shutil
 import uuid
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +63,7 @@ class ImportResult:
     projects: list[Project] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    outside: list[str] = field(default_factory=list)  # rows located outside every county
+    outside: list[str] = field(default_factory=list)  # rows located outside every region
     refused: list[RowProblem] = field(default_factory=list)  # left out by --skip-invalid
     diff: dict[str, list[Any]] | None = None  # with a key: added, changed, unchanged, missing
 
@@ -655,7 +656,10 @@ def _as_projects(
         ws.plan(plan_id)  # NotFoundError before anything is written
     _report(feedback, 0.8, "assigning regions")
     located = with_regions_many([p for _, p in projects], ws)
-    outside = [r.where for (r, _), p in zip(projects, located, strict=True) if not p.regions.county]
+    # a city without counties (东莞, 中山, 嘉峪关, 儋州) is the lowest region of its projects;
+    # only a row in no region at all (at sea, abroad) is outside
+    outside = [r.where for (r, _), p in zip(projects, located, strict=True) if not p.regions.lowest]
+    city_level = Counter(p.regions.city for p in located if p.regions.city and not p.regions.county)
     if defaulted_status:
         notes.append(
             f"{defaulted_status} rows without a status stored as {default_status or DEFAULT_STATUS}"
@@ -665,8 +669,10 @@ def _as_projects(
         notes.append(
             f"{len(refused)} rows left out (--skip-invalid): {', '.join(sorted(refused)[:10])}"
         )
+    if city_level:
+        notes.append(_city_level_note(city_level))
     if outside:
-        notes.append(f"outside every county: {', '.join(outside[:20])}")
+        notes.append(_outside_note(outside))
     result = ImportResult.of_read(
         read,
         "projects",
@@ -688,6 +694,24 @@ def _as_projects(
         result.projects = ws.add_projects(located, author=author)
     _report(feedback, 1.0, "done")
     return result
+
+
+OUTSIDE_LISTED = 20  # rows named in the outside note; the rest are counted
+
+
+def _outside_note(outside: list[str]) -> str:
+    shown = ", ".join(outside[:OUTSIDE_LISTED])
+    more = len(outside) - OUTSIDE_LISTED
+    rest = f" (and {more} more not listed)" if more > 0 else ""
+    return f"{len(outside)} rows outside China's regions (at sea or abroad): {shown}{rest}"
+
+
+def _city_level_note(cities: Counter[str]) -> str:
+    from gis_carbon.geo.boundaries import region
+
+    shown = ", ".join(f"{region(code).name} {code} ({n})" for code, n in sorted(cities.items()))
+    total = sum(cities.values())
+    return f"{total} rows in cities without counties, counted under the city: {shown}"
 
 
 # What a re-import compares, and how a change is shown.
@@ -732,7 +756,7 @@ def _sync(
             f"{read.path.name}: --key {key!r} names no column; columns: {', '.join(read.columns)}"
         )
     values = [record.properties.get(column) for record in records]
-    counties = [p.regions.county for p in located]
+    counties = [p.regions.lowest for p in located]
     stored = match_stored(ws, replace(read, records=records), column, values, mapping, counties)
     added: list[Project] = []
     changed: list[tuple[Project, Project]] = []

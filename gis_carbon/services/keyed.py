@@ -46,8 +46,8 @@ def match_stored(
     counties: list[str | None] | None = None,
 ) -> list[Project | None]:
     """For each record, the stored project whose `key` equals the row's (None: a new one).
-    Where several share the key (two 光伏电站 in different counties), the row's county
-    (`counties`, from its location) picks one."""
+    Where several share the key (two 光伏电站 in different counties), the row's lowest
+    region (`counties`: its county, or its city where the city has none) picks one."""
     if key == "id":
         found: list[Project | None] = []
         for record, value in zip(read.records, values, strict=True):
@@ -68,7 +68,7 @@ def match_stored(
     for n, (record, value) in enumerate(zip(read.records, values, strict=True)):
         same = by_key.get(value, []) if value is not None else []
         if len(same) > 1 and counties is not None:
-            same = [p for p in same if p.regions.county == counties[n]] or same
+            same = [p for p in same if p.regions.lowest == counties[n]] or same
         if len(same) > 1:
             ids = ", ".join(str(p.id) for p in same)
             raise ValidationError(

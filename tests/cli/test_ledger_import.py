@@ -223,3 +223,60 @@ def test_commissioning_years_from_1900_and_a_future_year_refused_in_one_line(
         assert main(argv) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert err == [f"gis-carbon: error: year must be a year between 1900 and 2100; got {year}"]
+
+
+CITIES_WITHOUT_COUNTIES = {  # name → (lon, lat, city code, MW)
+    "东莞": (113.75, 23.02, "441900", 10.0),
+    "中山": (113.39, 22.52, "442000", 20.0),
+    "嘉峪关": (98.29, 39.77, "620200", 30.0),
+    "儋州": (109.58, 19.52, "460400", 40.0),
+}
+
+
+def test_cities_without_counties_are_the_lowest_region_and_the_sea_is_counted(
+    seeded_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws_args = ("--workspace", str(seeded_path))
+    rows = [
+        f"{name}光伏,光伏,{mw} MW,投产,2024,{lon},{lat}\n"
+        for name, (lon, lat, _code, mw) in CITIES_WITHOUT_COUNTIES.items()
+    ]
+    rows += [f"海上风电{i},风电,5 MW,规划,2026,{123.5 + i / 100},29.0\n" for i in range(23)]
+    ledger = _ledger(tmp_path / "全国台账.csv", rows)
+    result = _run_json(capsys, *ws_args, "import", str(ledger))
+    assert result["count"] == 27  # the sea rows are stored too, and counted
+    located = {p["name"]: (p["province"], p["city"], p["county"]) for p in result["projects"]}
+    for name, (_lon, _lat, code, _mw) in CITIES_WITHOUT_COUNTIES.items():
+        assert located[f"{name}光伏"] == (code[:2] + "0000", code, None)
+    assert located["海上风电0"] == (None, None, None)
+    assert result["outside"] == [f"row {n}" for n in range(6, 29)]
+    assert (
+        "4 rows in cities without counties, counted under the city: 东莞市 441900 (1), "
+        "中山市 442000 (1), 儋州市 460400 (1), 嘉峪关市 620200 (1)"
+    ) in result["notes"]
+    outside_note = next(n for n in result["notes"] if "outside" in n)
+    assert outside_note.startswith("23 rows outside China's regions (at sea or abroad): row 6, ")
+    assert outside_note.endswith("row 25 (and 3 more not listed)")
+    assert "outside every county" not in " ".join(result["notes"])
+
+    # the status and the roll-up count each city's projects under that city
+    _run_json(capsys, *ws_args, "add-plan", "--name", "广东省碳达峰实施方案", "--region", "440000")
+    _run_json(capsys, *ws_args, "add-plan", "--name", "东莞市碳达峰实施方案", "--region",
+              "441900", "--parent", "广东省")  # fmt: skip
+    for plan, value in (("广东省", "100 MW"), ("东莞市", "20 MW")):
+        _run_json(capsys, *ws_args, "add-target", "--plan", plan, "--metric", "capacity_sum",
+                  "--value", value, "--year", "2025", "--quote", "光伏", "--types", "pv")  # fmt: skip
+    (dongguan,) = _run_json(capsys, *ws_args, "status", "--plan", "东莞市")
+    assert (dongguan["current"], dongguan["by_region"]) == (10.0, {"441900": 10.0})
+    (guangdong,) = _run_json(capsys, *ws_args, "rollup", "--plan", "广东省")
+    assert guangdong["current"] == 30.0
+    assert [(d["region_name"], d["value"]) for d in guangdong["districts"]] == [
+        ("东莞市", 10.0),
+        ("中山市", 20.0),
+    ]
+
+    # the table printed without --json shows the city as the project's region
+    again = _ledger(tmp_path / "东莞.csv", rows[:1])
+    assert main([*ws_args, "import", str(again), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "  region  " in out and "441900" in out
