@@ -280,3 +280,68 @@ def test_cities_without_counties_are_the_lowest_region_and_the_sea_is_counted(
     assert main([*ws_args, "import", str(again), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "  region  " in out and "441900" in out
+
+
+FORMULA_LIKE = ['=HYPERLINK("http://x","点我")', "+86 光伏", "-1号风场", "@储能站"]
+
+
+def test_an_exported_excel_ledger_reimports_with_key_id_unchanged(
+    seeded_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openpyxl import load_workbook
+
+    ws_args = ("--workspace", str(seeded_path))
+    ledger = tmp_path / "公式.csv"
+    with ledger.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(
+            ["项目名称", "类型", "装机容量", "建设状态", "投产年份", "备注", "经度", "纬度"]
+        )
+        for i, name in enumerate(FORMULA_LIKE):
+            out.writerow([name, "风电", f"{10 + i} MW", "在建", 2025, "=SUM(A1:A9)", 116.9, 38.8])
+    _run_json(capsys, *ws_args, "import", str(ledger))
+
+    book_path = tmp_path / "静海区.xlsx"
+    assert main([*ws_args, "export", "xlsx", str(book_path), "--plan", "静海区"]) == 0
+    capsys.readouterr()
+    sheet = load_workbook(book_path)["项目-静海区"]
+    header = [c.value for c in sheet[1]]
+    cells = {row[1].value: row for row in sheet.iter_rows(min_row=2)}
+    for name in FORMULA_LIKE:  # the value as stored, protected by the cell's quotePrefix
+        cell = cells[name][1]
+        assert (cell.value, cell.data_type, cell.quotePrefix) == (name, "s", True)
+        assert cells[name][header.index("备注")].value == "=SUM(A1:A9)"
+    assert not [c for row in sheet.iter_rows() for c in row if str(c.value)[:2] in ("'=", "'-")]
+    rows = sheet.max_row - 1
+    assert rows == 27 + len(FORMULA_LIKE)  # 静海区's seed projects (points, lines, polygons)
+
+    again = _run_json(capsys, *ws_args, "import", str(book_path), "--key", "id")
+    assert {k: len(v) for k, v in again["diff"].items()} == {
+        "added": 0, "changed": 0, "unchanged": rows, "missing": 0,
+    }  # fmt: skip
+
+    # edited in Excel: one capacity; the import updates that project in place
+    book = load_workbook(book_path)
+    sheet = book["项目-静海区"]
+    mw = [c.value for c in sheet[1]].index("装机容量(MW)") + 1
+    target = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == "-1号风场")
+    sheet.cell(row=target[0].row, column=mw).value = 12.5
+    book.save(book_path)
+    edited = _run_json(capsys, *ws_args, "import", str(book_path), "--key", "id")
+    assert [(c["name"], c["changes"]) for c in edited["diff"]["changed"]] == [
+        ("-1号风场", {"capacity": [12.0, 12.5]})
+    ]
+    with open_workspace(seeded_path) as ws:
+        stored = {p.name: p for p in ws.projects() if p.source == "import:公式.csv"}
+    assert sorted(stored) == sorted(FORMULA_LIKE)  # no apostrophe stored, nothing duplicated
+    assert stored["-1号风场"].capacity == 12.5 and stored["@储能站"].notes == "=SUM(A1:A9)"
+
+    # a CSV export carries the apostrophe; reading it back drops it again
+    table = tmp_path / "静海区.csv"
+    assert main([*ws_args, "export", "csv", str(table), "--plan", "静海区"]) == 0
+    capsys.readouterr()
+    assert "'=HYPERLINK" in table.read_text(encoding="utf-8-sig")
+    csv_again = _run_json(capsys, *ws_args, "import", str(table), "--key", "id")
+    assert {k: len(v) for k, v in csv_again["diff"].items()} == {
+        "added": 0, "changed": 0, "unchanged": rows, "missing": 0,
+    }  # fmt: skip
