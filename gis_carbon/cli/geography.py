@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from pathlib import Path
 from typing import Any
 
 from gis_carbon.cli import (
@@ -229,7 +230,7 @@ def _locate_points(args: argparse.Namespace) -> int:
             target.close()
     if args.out:
         outside = table.count_outside()
-        notes = [f"{outside} outside every county"] if outside else []
+        notes = [f"{outside} outside China's regions"] if outside else []
         if table.with_townships:
             notes.append(f"{table.count_in_township()} in a township")
         print(
@@ -315,6 +316,16 @@ def cmd_import(args: argparse.Namespace) -> int:
             exc.rows, args.problems or import_problems.problems_path(args.path)
         )
         lines = import_problems.summary(exc.rows)
+        if len(exc.rows) == 1 and not args.json:
+            # one refused row: one line naming the file, the row and the value
+            only = exc.rows[0]
+            where = f"{only.where}: " if only.where else ""
+            print(
+                f"gis-carbon: error: {Path(args.path).name}: {where}"
+                f"{' '.join(only.reason.split())} (also in {out})",
+                file=sys.stderr,
+            )
+            return 2
         if args.json:
             print_json(
                 {"error": lines[0], "summary": lines[1:], "problems": len(exc.rows),
@@ -403,10 +414,10 @@ def _import(args: argparse.Namespace) -> int:
         print("columns: " + ", ".join(f"{k}←{v}" for k, v in result.mapping.items()))
         print_table(
             [
-                [*project_cells(p), p.regions.county or "—", f"{p.lonlat[0]:.5f},{p.lonlat[1]:.5f}"]
+                [*project_cells(p), p.regions.lowest or "—", f"{p.lonlat[0]:.5f},{p.lonlat[1]:.5f}"]
                 for p in result.projects
             ],
-            [*PROJECT_HEADERS, "county", "lon,lat"],
+            [*PROJECT_HEADERS, "region", "lon,lat"],
         )
     for note in result.notes:
         print(f"note: {note}")

@@ -1,6 +1,11 @@
 """KML and KMZ for Google Earth and 奥维互动地图: one style per project type (its colour),
 Chinese names and every field as ExtendedData. Coordinates are WGS 84, or GCJ-02 on request
-(奥维 reads KML as GCJ-02 since 9.3.0); the document's description says which."""
+(奥维 reads KML as GCJ-02 since 9.3.0); the document's description says which.
+
+The ExtendedData is typed: the document declares a ``<Schema>`` whose ``SimpleField`` types
+come from the projects table (capacity ``double``, year ``int``, text ``string``), and each
+placemark holds ``<SchemaData>``/``<SimpleData>``, so QGIS and GDAL (LIBKML) read capacity as
+Real and year as Integer instead of text."""
 
 from __future__ import annotations
 
@@ -46,6 +51,7 @@ EXTENDED_FIELDS = (
     "year",
     "start_year",
     "precision",
+    "city",
     "county",
     "owner",
     "plan_id",
@@ -54,6 +60,11 @@ EXTENDED_FIELDS = (
     "notes",
     "attributes",
 )
+
+
+SCHEMA_ID = "gis_carbon_project"
+# Column kinds of the projects table as KML SimpleField types (OGC 07-147r2, 9.9.1).
+KML_TYPES = {"int": "int", "float": "double", "str": "string"}
 
 
 # Characters XML 1.0 cannot hold at all (not even escaped): dropped from text.
@@ -102,6 +113,25 @@ def _geometry(geom: Any) -> str:
     raise ExportError(f"KML cannot hold a {kind}")
 
 
+def schema() -> str:
+    """The typed fields of every placemark's ExtendedData, with their Chinese names."""
+    fields = "".join(
+        f"<SimpleField type={quoteattr(KML_TYPES[COLUMNS_BY_KEY[key].kind])} "
+        f"name={quoteattr(key)}><displayName>{escape(COLUMNS_BY_KEY[key].zh)}</displayName>"
+        "</SimpleField>"
+        for key in EXTENDED_FIELDS
+    )
+    return f'<Schema name="{SCHEMA_ID}" id="{SCHEMA_ID}">{fields}</Schema>'
+
+
+def _simple_value(value: Any, kind: str) -> str:
+    if kind == "float":
+        return repr(float(value))  # every digit: a typed reader gets the stored number
+    if kind == "int":
+        return str(int(value))
+    return display_number(value) if isinstance(value, float) else str(value)
+
+
 def _placemark(project: Any, coords: str) -> str:
     record = project_record(project)
     data = []
@@ -109,12 +139,8 @@ def _placemark(project: Any, coords: str) -> str:
         value = record.get(key)
         if value is None or value == "":
             continue
-        text = display_number(value) if isinstance(value, float) else str(value)
-        label = COLUMNS_BY_KEY[key].zh
-        data.append(
-            f"<Data name={quoteattr(key)}><displayName>{escape(label)}</displayName>"
-            f"<value>{escape(text)}</value></Data>"
-        )
+        text = _simple_value(value, COLUMNS_BY_KEY[key].kind)
+        data.append(f"<SimpleData name={quoteattr(key)}>{escape(text)}</SimpleData>")
     ptype = TYPES_BY_CODE[project.type]
     size = (
         f"{display_number(project.capacity)} {ptype.capacity_unit}"
@@ -127,7 +153,8 @@ def _placemark(project: Any, coords: str) -> str:
         f"<Placemark><name>{escape(project.name)}</name>"
         f"<description>{escape(summary)}</description>"
         f"<styleUrl>#type-{project.type}</styleUrl>"
-        f"<ExtendedData>{''.join(data)}</ExtendedData>{_geometry(geometry)}</Placemark>"
+        f'<ExtendedData><SchemaData schemaUrl="#{SCHEMA_ID}">{"".join(data)}</SchemaData>'
+        f"</ExtendedData>{_geometry(geometry)}</Placemark>"
     )
 
 
@@ -141,7 +168,7 @@ def kml_document(selection: Selection, coords: str = WGS84) -> str:
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<kml xmlns="{KML_NS}"><Document><name>{escape(selection.title)}</name>'
-        f"<description>{escape(description)}</description>{styles}"
+        f"<description>{escape(description)}</description>{styles}{schema()}"
         f"<Folder><name>{escape(selection.title)}</name>{placemarks}</Folder>"
         "</Document></kml>\n"
     )

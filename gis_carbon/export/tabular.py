@@ -1,7 +1,8 @@
 """CSV (UTF-8 with BOM, so Excel opens it) and the Excel 项目台账: a projects sheet per plan
-with Chinese headers carrying their units, a targets sheet with progress. A cell that starts
-with = + - @ (or tab/CR) is neutralised with a leading apostrophe, so opening a ledger never
-runs a formula someone typed into a project name."""
+with Chinese headers carrying their units, a targets sheet with progress. Text that starts
+with = + - @ (or tab/CR) never runs as a formula someone typed into a project name: in a CSV
+it gets a leading apostrophe; in Excel the cell is text with the quotePrefix style (what
+typing '=… in Excel does), so the value itself stays as stored and a re-import keeps it."""
 
 from __future__ import annotations
 
@@ -89,6 +90,22 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def append_protected(sheet: Any, values: Sequence[Any]) -> None:
+    """Append a row to an openpyxl sheet; text a spreadsheet would read as a formula (or an
+    error code such as #N/A) is stored as text with the quotePrefix style, not an apostrophe."""
+    sheet.append(list(values))
+    row = sheet.max_row
+    for column, value in enumerate(values, start=1):
+        if isinstance(value, str) and (value.startswith(FORMULA_PREFIXES) or value[:1] == "#"):
+            cell = sheet.cell(row=row, column=column)
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
+
 def size_units(projects: Sequence[Project]) -> list[str]:
     """The units of capacity and energy the projects use, in UNIT_HEADERS order."""
     used = set()
@@ -115,7 +132,9 @@ def ledger_headers(projects: Sequence[Project], coords: str = "wgs84") -> list[s
     return headers
 
 
-def ledger_rows(projects: Sequence[Project], coords: str) -> list[list[Any]]:
+def ledger_rows(
+    projects: Sequence[Project], coords: str, *, protect: Any = neutralise
+) -> list[list[Any]]:
     units = size_units(projects)
     rows = []
     for project in projects:
@@ -130,7 +149,7 @@ def ledger_rows(projects: Sequence[Project], coords: str) -> list[list[Any]]:
             sizes[ptype.energy_unit] = project.energy
         row = []
         for key in LEDGER_KEYS:
-            row.append(neutralise(record[key]))
+            row.append(protect(record[key]))
             if key == SIZE_AFTER:
                 row.extend(sizes[u] for u in units)
         rows.append(row)
@@ -234,8 +253,8 @@ def write_excel(
         wide = {COLUMNS_BY_KEY[k].zh: 40 for k in ("name", "quote", "notes")}
         widths = [wide.get(h, 8 if h in ("编号", "投产年份") else 14) for h in headers]
         header(sheet, headers, widths)
-        for row in ledger_rows(projects, coords):
-            sheet.append(row)
+        for row in ledger_rows(projects, coords, protect=_as_is):
+            append_protected(sheet, row)
         steps.advance()
 
     progress_note = selection.progress_note
@@ -258,12 +277,12 @@ def write_excel(
                 and not isinstance(value, int | float)
             ):
                 value = str(value)
-            values.append(neutralise(value))
+            values.append(value)
         plan_id = target_row["plan_id"]
-        sheet.append([neutralise(plan_names.get(plan_id, plan_id)), *values])
+        append_protected(sheet, [plan_names.get(plan_id, plan_id), *values])
     if progress_note:
         sheet.append([])
-        sheet.append([neutralise(progress_note)])
+        append_protected(sheet, [progress_note])
     steps.advance()
 
     info = book.create_sheet(sheet_title("说明", taken))
@@ -274,7 +293,7 @@ def write_excel(
         ("进度", progress_note or "按方案目标计算 (progress from gis_carbon.services.progress)"),
         ("导出", "gis-carbon"),
     ):
-        info.append([neutralise(v) if isinstance(v, str) else v for v in line])
+        append_protected(info, line)
     info.column_dimensions["A"].width = 10
     info.column_dimensions["B"].width = 60
 

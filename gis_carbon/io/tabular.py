@@ -52,7 +52,7 @@ COLUMN_KEYWORDS: dict[str, tuple[str, ...]] = {
     "y": ("Y坐标", "北坐标", "纵坐标", "northing", "y"),
     "owner": ("业主单位", "建设单位", "业主", "投资主体", "owner"),
     "notes": ("备注", "说明", "notes", "remark"),
-    "precision": ("定位精度", "precision"),
+    "precision": ("定位精度", "位置精度", "precision"),
     "plan_id": ("所属方案", "plan_id", "plan"),
 }
 FIELDS = tuple(COLUMN_KEYWORDS)
@@ -89,9 +89,14 @@ def header_unit(header: str) -> tuple[str, str | None]:
     return match["base"].strip(), text
 
 
+# The apostrophe a CSV export (or an older Excel export) put before text starting with
+# = + - @ so that a spreadsheet would not run it: not part of the value.
+_NEUTRALISED = re.compile(r"^'(?=[=+\-@])")
+
+
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
-        value = value.strip()
+        value = _NEUTRALISED.sub("", value.strip())
         return value or None
     return value
 

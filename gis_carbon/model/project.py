@@ -18,8 +18,9 @@ from gis_carbon.model.types import (
     Status,
 )
 
-# Commissioning years outside this window are typing errors, not plans.
-YEAR_MIN, YEAR_MAX = 1950, 2100
+# Commissioning years outside this window are typing errors, not plans. Existing plants in a
+# ledger go back a long way (丰满 hydro 1941, the first small hydro stations 1912): from 1900.
+YEAR_MIN, YEAR_MAX = 1900, 2100
 
 _GEOMETRY_KINDS: dict[str, GeometryKind] = {
     "Point": GeometryKind.POINT,
@@ -54,6 +55,12 @@ class RegionAssignment:
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(c for c in (self.province, self.city, self.county, self.township) if c)
+
+    @property
+    def lowest(self) -> str | None:
+        """The deepest administrative region: the county, or the city for a city without
+        counties (东莞 441900, 中山, 嘉峪关, 儋州), or the province; None outside them all."""
+        return self.county or self.city or self.province
 
 
 @dataclass(frozen=True, eq=True)

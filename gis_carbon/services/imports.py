@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import shutil
 import uuid
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +63,7 @@ class ImportResult:
     projects: list[Project] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    outside: list[str] = field(default_factory=list)  # rows located outside every county
+    outside: list[str] = field(default_factory=list)  # rows located outside every region
     refused: list[RowProblem] = field(default_factory=list)  # left out by --skip-invalid
     diff: dict[str, list[Any]] | None = None  # with a key: added, changed, unchanged, missing
 
@@ -547,6 +548,75 @@ def _capacity_text(value: Any, header_unit: str | None, column: str) -> str | No
     return text
 
 
+# The columns of a ledger this app exported (export.tabular) that are not fields to import:
+# derived from the location or the record (region codes, source, the plan's sentence).
+_DERIVED_KEYS = ("province", "city", "county", "township", "source", "quote", "version",
+                 "created_at", "updated_at")  # fmt: skip
+# How the project id column may be headed when re-importing with --key id.
+_ID_HEADERS = ("id", "编号")
+
+
+@dataclass(frozen=True)
+class _Exported:
+    """A ledger exported by gis-carbon (its 其他属性(JSON) column says so): the attributes as
+    JSON, one size column per unit, derived columns left out."""
+
+    attributes: str  # the JSON column
+    sizes: dict[str, str]  # unit → its column (装机容量(MW), 长度(km) …)
+    derived: frozenset[str]
+
+    @classmethod
+    def of(cls, columns: list[str]) -> _Exported | None:
+        from gis_carbon.export.common import COLUMNS_BY_KEY
+        from gis_carbon.export.tabular import UNIT_HEADERS
+
+        attributes = COLUMNS_BY_KEY["attributes"].zh
+        if attributes not in columns:
+            return None
+        sizes = {unit: header for unit, header in UNIT_HEADERS.items() if header in columns}
+        derived = frozenset(COLUMNS_BY_KEY[k].zh for k in _DERIVED_KEYS) & set(columns)
+        return cls(attributes, sizes, derived)
+
+    def attributes_of(self, props: dict[str, Any]) -> dict[str, Any]:
+        import json
+
+        text = props.get(self.attributes)
+        if text is None or str(text).strip() == "":
+            return {}
+        try:
+            found = json.loads(str(text))
+        except ValueError:
+            found = None
+        if not isinstance(found, dict):
+            raise ValidationError(
+                f"{self.attributes} {str(text)[:60]!r} is not a JSON object", "attributes", text
+            )
+        return found
+
+    def sizes_of(self, props: dict[str, Any], type_name: str) -> tuple[str | None, str | None]:
+        """The capacity and energy of a row as "value unit", from the columns of its type's
+        units (a ledger of several kinds has one size column per unit)."""
+        from gis_carbon.model.types import project_type
+
+        try:
+            ptype = project_type(type_name)
+        except GisCarbonError:
+            return None, None  # the type is refused with its own message
+        out: list[str | None] = []
+        for unit in (ptype.capacity_unit, ptype.energy_unit):
+            column = self.sizes.get(unit) if unit else None
+            value = props.get(column) if column else None
+            out.append(None if value is None or not column else _capacity_text(value, unit, column))
+        return out[0], out[1]
+
+
+def id_column(columns: list[str], key: str | None) -> str | None:
+    """The column holding the projects' own ids when re-importing with --key id."""
+    if key is None or key.casefold() != "id":
+        return None
+    return next((c for c in columns if c.strip().casefold() in _ID_HEADERS), None)
+
+
 class RefusedRowsError(InputRowsError):
     """A ledger refused row by row; `rows` holds each problem with its column and value."""
 
@@ -596,6 +666,12 @@ def _as_projects(
     capacity_unit = header_unit(mapping["capacity"])[1] if "capacity" in mapping else None
     energy_unit = header_unit(mapping["energy"])[1] if "energy" in mapping else None
     used_columns = set(mapping.values())
+    exported = _Exported.of(read.columns)
+    if exported is not None:
+        used_columns |= {exported.attributes, *exported.sizes.values(), *exported.derived}
+    ids = id_column(read.columns, key)
+    if ids is not None:
+        used_columns.add(ids)
     defaulted_status = 0
     projects: list[tuple[Record, Project]] = []
     for n, record in enumerate(read.records):
@@ -620,14 +696,22 @@ def _as_projects(
             if status is None:
                 defaulted_status += 1
                 status = default_status or DEFAULT_STATUS
+            type_name = str(get("type") or "").strip()
+            extra: dict[str, Any] = {}
+            if exported is not None:
+                capacity, energy = exported.sizes_of(props, type_name)
+                extra = exported.attributes_of(props)
+            else:
+                capacity = _capacity_text(
+                    get("capacity"), capacity_unit, mapping.get("capacity", "capacity")
+                )
+                energy = _capacity_text(get("energy"), energy_unit, mapping.get("energy", "energy"))
             data = ProjectInput(
                 name=str(get("name") or "").strip(),
-                type=str(get("type") or "").strip(),
+                type=type_name,
                 status=str(status),
-                capacity=_capacity_text(
-                    get("capacity"), capacity_unit, mapping.get("capacity", "capacity")
-                ),
-                energy=_capacity_text(get("energy"), energy_unit, mapping.get("energy", "energy")),
+                capacity=capacity,
+                energy=energy,
                 year=_year_text(get("year")),
                 start_year=_year_text(get("start_year")),
                 wkt=shapely.to_wkt(record.geometry, rounding_precision=-1),
@@ -636,7 +720,8 @@ def _as_projects(
                 precision=str(get("precision") or "exact"),
                 plan_id=str(get("plan_id")) if get("plan_id") else plan_id,
                 attributes={
-                    k: v for k, v in props.items() if k not in used_columns and v is not None
+                    **{k: v for k, v in props.items() if k not in used_columns and v is not None},
+                    **extra,
                 },
             )
             if not data.type:
@@ -655,7 +740,10 @@ def _as_projects(
         ws.plan(plan_id)  # NotFoundError before anything is written
     _report(feedback, 0.8, "assigning regions")
     located = with_regions_many([p for _, p in projects], ws)
-    outside = [r.where for (r, _), p in zip(projects, located, strict=True) if not p.regions.county]
+    # a city without counties (东莞, 中山, 嘉峪关, 儋州) is the lowest region of its projects;
+    # only a row in no region at all (at sea, abroad) is outside
+    outside = [r.where for (r, _), p in zip(projects, located, strict=True) if not p.regions.lowest]
+    city_level = Counter(p.regions.city for p in located if p.regions.city and not p.regions.county)
     if defaulted_status:
         notes.append(
             f"{defaulted_status} rows without a status stored as {default_status or DEFAULT_STATUS}"
@@ -665,8 +753,10 @@ def _as_projects(
         notes.append(
             f"{len(refused)} rows left out (--skip-invalid): {', '.join(sorted(refused)[:10])}"
         )
+    if city_level:
+        notes.append(_city_level_note(city_level))
     if outside:
-        notes.append(f"outside every county: {', '.join(outside[:20])}")
+        notes.append(_outside_note(outside))
     result = ImportResult.of_read(
         read,
         "projects",
@@ -688,6 +778,24 @@ def _as_projects(
         result.projects = ws.add_projects(located, author=author)
     _report(feedback, 1.0, "done")
     return result
+
+
+OUTSIDE_LISTED = 20  # rows named in the outside note; the rest are counted
+
+
+def _outside_note(outside: list[str]) -> str:
+    shown = ", ".join(outside[:OUTSIDE_LISTED])
+    more = len(outside) - OUTSIDE_LISTED
+    rest = f" (and {more} more not listed)" if more > 0 else ""
+    return f"{len(outside)} rows outside China's regions (at sea or abroad): {shown}{rest}"
+
+
+def _city_level_note(cities: Counter[str]) -> str:
+    from gis_carbon.geo.boundaries import region
+
+    shown = ", ".join(f"{region(code).name} {code} ({n})" for code, n in sorted(cities.items()))
+    total = sum(cities.values())
+    return f"{total} rows in cities without counties, counted under the city: {shown}"
 
 
 # What a re-import compares, and how a change is shown.
@@ -726,14 +834,17 @@ def _sync(
 
     from gis_carbon.services.keyed import match_stored, merged
 
-    column = key if key in read.columns else mapping.get(key)
+    by_id = id_column(read.columns, key)
+    column = by_id or (key if key in read.columns else mapping.get(key))
     if column is None:
         raise InputFileError(
             f"{read.path.name}: --key {key!r} names no column; columns: {', '.join(read.columns)}"
         )
     values = [record.properties.get(column) for record in records]
-    counties = [p.regions.county for p in located]
-    stored = match_stored(ws, replace(read, records=records), column, values, mapping, counties)
+    counties = [p.regions.lowest for p in located]
+    stored = match_stored(
+        ws, replace(read, records=records), column, values, mapping, counties, by_id=bool(by_id)
+    )
     added: list[Project] = []
     changed: list[tuple[Project, Project]] = []
     unchanged: list[Project] = []

@@ -11,7 +11,8 @@ from gis_carbon.io.records import ReadResult
 from gis_carbon.model.project import Project
 from gis_carbon.model.storage import WorkspaceStore
 
-_SAME_PLACE_DEG = 1e-9  # ~0.1 mm
+# A ledger exported and read back holds 7 decimals (≤ 5e-8°, about 5 mm): that is no move.
+_SAME_PLACE_DEG = 1e-7
 
 # Project fields a keyed row may change, with the mapped field that carries each.
 _UPDATABLE = (
@@ -44,11 +45,14 @@ def match_stored(
     values: list[Any],
     mapping: dict[str, str],
     counties: list[str | None] | None = None,
+    *,
+    by_id: bool = False,
 ) -> list[Project | None]:
     """For each record, the stored project whose `key` equals the row's (None: a new one).
-    Where several share the key (two 光伏电站 in different counties), the row's county
-    (`counties`, from its location) picks one."""
-    if key == "id":
+    Where several share the key (two 光伏电站 in different counties), the row's lowest
+    region (`counties`: its county, or its city where the city has none) picks one. `by_id` (or a
+    column named id): the column holds the projects' own ids, as an exported ledger's 编号."""
+    if by_id or key == "id":
         found: list[Project | None] = []
         for record, value in zip(read.records, values, strict=True):
             if value is None:
@@ -58,7 +62,8 @@ def match_stored(
                 found.append(ws.get_project(int(value)))
             except (NotFoundError, ValueError, TypeError):
                 raise NotFoundError(
-                    f"{record.where}: column 'id': no project with id {value!r}"
+                    f"{read.path.name}: {record.where}: column {key!r}: no project with id "
+                    f"{value!r}"
                 ) from None
         return found
     by_key: dict[Any, list[Project]] = {}
@@ -68,7 +73,7 @@ def match_stored(
     for n, (record, value) in enumerate(zip(read.records, values, strict=True)):
         same = by_key.get(value, []) if value is not None else []
         if len(same) > 1 and counties is not None:
-            same = [p for p in same if p.regions.county == counties[n]] or same
+            same = [p for p in same if p.regions.lowest == counties[n]] or same
         if len(same) > 1:
             ids = ", ".join(str(p.id) for p in same)
             raise ValidationError(
@@ -80,13 +85,25 @@ def match_stored(
     return found
 
 
+def same_place(row: Any, stored: Any) -> bool:
+    """The row's geometry is where the stored one is. A ledger row holds one point for a line
+    or polygon (its representative point, as exports write it): that point is no move."""
+    if row.equals_exact(stored, _SAME_PLACE_DEG):
+        return True
+    return (
+        row.geom_type == "Point"
+        and stored.geom_type != "Point"
+        and row.equals_exact(stored.representative_point(), _SAME_PLACE_DEG)
+    )
+
+
 def merged(stored: Project, checked: Project, mapping: dict[str, str]) -> Project:
     """The stored project with the fields the frame carries (and its location) replaced."""
     changes: dict[str, Any] = {f: getattr(checked, f) for f in _UPDATABLE if f in mapping}
     if checked.attributes:
         changes["attributes"] = {**stored.attributes, **checked.attributes}
     # a round trip through a projected CRS moves a point by ~1e-12°; that is no move
-    if not checked.geometry.equals_exact(stored.geometry, _SAME_PLACE_DEG):
+    if not same_place(checked.geometry, stored.geometry):
         changes["geometry"] = checked.geometry
         changes["regions"] = checked.regions
     return stored.with_changes(**changes)

@@ -112,8 +112,9 @@ class LocatedTable:
     with_townships: bool
 
     def count_outside(self) -> int:
-        county_at = len(self.header) + self.extra.index("county")
-        return sum(1 for r in self.rows if not r[county_at])
+        """Rows in no region at all (a city without counties, e.g. 东莞, holds its points)."""
+        province_at = len(self.header) + self.extra.index("province")
+        return sum(1 for r in self.rows if not r[province_at])
 
     def count_in_township(self) -> int:
         township_at = len(self.header) + self.extra.index("township")

@@ -8,7 +8,7 @@ that read the model's live enums would give a new workspace a different schema f
 one migrated by the same code. Adding a status, precision, metric or comparator is therefore
 a new migration, one call of `rebuild_check` with the new list, e.g.
 
-    @migrations(name="0009_status_converted")
+    @migrations(name="0010_status_converted")
     def _status_converted(db: Database) -> None:
         rebuild_check(db, "projects", "status", (*STATUSES_0001, "converted"))
 
@@ -526,6 +526,12 @@ def rebuild_check(db: Database, table: str, column: str, values: Iterable[str]) 
     from its own stored CREATE statement with only that column's CHECK replaced: generated
     columns, other constraints, indexes, triggers and the views over it come back as they
     were, and every stored row is checked against the new list on the way."""
+    rebuild_checks(db, table, {column: _one_of(column, values)})
+
+
+def rebuild_checks(db: Database, table: str, checks: dict[str, str]) -> None:
+    """Give each column of `checks` the CHECK written there (an expression in parentheses),
+    in one rebuild of `table` (see rebuild_check)."""
     import re
 
     found = db.execute(
@@ -533,14 +539,16 @@ def rebuild_check(db: Database, table: str, column: str, values: Iterable[str]) 
     ).fetchone()
     if found is None:
         raise ValueError(f"no table {table!r}")
-    create = found[0]
-    definition = re.compile(
-        rf"(\n\s*{re.escape(column)}\s+[A-Z]+(?:\s+NOT\s+NULL)?\s+){_CHECK_CLAUSE}"
-    )
-    if len(definition.findall(create)) != 1:
-        raise ValueError(f"{table}.{column} has no single CHECK to replace")
-    chain = _one_of(column, values)
-    rebuilt = definition.sub(lambda m: f"{m.group(1)}CHECK {chain}", create, count=1)
+    rebuilt = found[0]
+    for column, clause in checks.items():
+        definition = re.compile(
+            rf"(\n\s*{re.escape(column)}\s+[A-Z]+(?:\s+NOT\s+NULL)?\s+){_CHECK_CLAUSE}"
+        )
+        if len(definition.findall(rebuilt)) != 1:
+            raise ValueError(f"{table}.{column} has no single CHECK to replace")
+        head = definition.search(rebuilt)
+        assert head is not None
+        rebuilt = rebuilt[: head.start()] + f"{head.group(1)}CHECK {clause}" + rebuilt[head.end() :]
     temporary = f"{table}_rebuilt"
     # the stored name may be quoted: a table renamed by ALTER TABLE reads CREATE TABLE "name"
     rebuilt, renamed = re.subn(
@@ -608,4 +616,18 @@ def _plan_history_baselines(db: Database) -> None:
             recorded_by TEXT NOT NULL,
             UNIQUE (region_code, types, year)
         )"""
+    )
+
+
+@migrations(name="0009_project_years_from_1900")
+def _project_years_from_1900(db: Database) -> None:
+    # Ledgers of existing plants carry commissioning years from long before 1950 (丰满 1941,
+    # small hydro of the 1910s): a project's year and start year may be 1900–2100 now.
+    rebuild_checks(
+        db,
+        "projects",
+        {
+            "year": "(year IS NULL OR year BETWEEN 1900 AND 2100)",
+            "start_year": "(start_year IS NULL OR start_year BETWEEN 1900 AND 2100)",
+        },
     )

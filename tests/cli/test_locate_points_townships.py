@@ -57,7 +57,7 @@ CASES = [
     ((117.14, 38.88), "120118", ""),  # in 静海区 inside the 红桥区 township's box: ignored
     ((117.16111, 39.15722), "120106", ""),  # 红桥区 (天津西站), outside every township
     ((121.47, 31.23), "310101", ""),  # 上海: another province
-    ((150.0, 10.0), "", ""),  # the Pacific: outside every county
+    ((150.0, 10.0), "", ""),  # the Pacific: outside every region
 ]
 
 
@@ -69,7 +69,7 @@ def test_points_csv_gets_township_columns(
     args = ["--workspace", str(township_workspace), "locate", "--points", str(points)]
     assert main([*args, "--out", str(out)]) == 0
     err = capsys.readouterr().err
-    assert "wrote 8 rows" in err and "1 outside every county" in err and "3 in a township" in err
+    assert "wrote 8 rows" in err and "1 outside China's regions" in err and "3 in a township" in err
     header, rows = read_rows(out)
     assert header == [*BASE_COLUMNS, "township", "township_name"]
     assert [r["county"] for r in rows][:6] == [c for _, c, _ in CASES][:6]

@@ -83,10 +83,10 @@ def test_excel_ledger(seeded, tmp_path: Path):
     total = sum(r[mw] for r in rows if isinstance(r[mw], int | float))
     assert total == JINGHAI_MW + 0.5
     cell = next(r[name] for r in rows if "测试项目" in r[name])
-    assert cell == "'-1+2 测试项目"
-    # the stored cell is text, not a formula
+    assert cell == "-1+2 测试项目"  # the value as stored: no apostrophe in the data
+    # the stored cell is text, not a formula, protected by the quotePrefix style
     stored = next(c for c in sheet.iter_rows(min_row=2) if "测试项目" in str(c[name].value))
-    assert stored[name].data_type == "s"
+    assert (stored[name].data_type, stored[name].quotePrefix) == ("s", True)
 
     targets = book["目标"]
     theader = [c.value for c in targets[1]]

@@ -204,11 +204,36 @@ def test_kml_styled_by_type_with_extended_data(seeded, tmp_path: Path, fmt: str)
     # 渔光互补 #1f78b4 -> KML aabbggrr ffb4781f
     assert '<Style id="type-pv_fishery"><IconStyle><color>ffb4781f</color>' in text
     assert "<styleUrl>#type-wind</styleUrl>" in text
-    assert '<Data name="quote"><displayName>方案原文</displayName>' in text
+    assert '<SimpleField type="string" name="quote"><displayName>方案原文</displayName>' in text
     assert "WGS 84" in text and "GCJ-02" not in text
     assert list(feature_counts(path).values()) == [27]
     values = ogrinfo("-al", path)
     assert f"Name (String) = {FIRST}" in values
+
+
+@pytest.mark.gdal_tools
+def test_kml_extended_data_is_typed_for_qgis(seeded, tmp_path: Path):
+    """A <Schema> of SimpleFields: GDAL (QGIS) reads capacity as Real and year as Integer."""
+    path = tmp_path / "jinghai.kml"
+    export(seeded, "kml", path, plan="静海区")
+    summary = ogrinfo("-al", "-so", path)
+    fields = dict(line.split(": ", 1) for line in summary.splitlines() if line.endswith("(0.0)"))
+    assert {k: fields[k] for k in ("id", "capacity", "energy", "year", "start_year")} == {
+        "id": "Integer (0.0)",
+        "capacity": "Real (0.0)",
+        "energy": "Real (0.0)",
+        "year": "Integer (0.0)",
+        "start_year": "Integer (0.0)",
+    }
+    assert fields["type_zh"] == fields["quote"] == fields["county"] == "String (0.0)"
+    project = next(p for p in seeded.projects(region_code=JINGHAI) if p.name == FIRST)
+    values = ogrinfo("-al", "-where", f"id = {project.id}", path)
+    assert f"  capacity (Real) = {project.capacity:g}" in values
+    assert f"  id (Integer) = {project.id}" in values
+    assert "  county (String) = 120118" in values
+    dated = next(p for p in seeded.projects(region_code=JINGHAI) if p.year is not None)
+    values = ogrinfo("-al", "-where", f"year = {dated.year} AND id = {dated.id}", path)
+    assert "Feature Count: 1" in values and f"  year (Integer) = {dated.year}" in values
 
 
 def test_kml_gcj02_for_ovitalmap(seeded, tmp_path: Path):

@@ -15,6 +15,7 @@ import pytest
 from gis_carbon.cli import main
 from gis_carbon.errors import WorkspaceError
 from gis_carbon.model.plan import Comparator, Metric, Target
+from gis_carbon.model.project import YEAR_MAX, YEAR_MIN
 from gis_carbon.model.types import PROJECT_TYPES, Precision, Status
 from gis_carbon.services.projects import ProjectInput, add_project
 from gis_carbon.services.workspace import open_workspace
@@ -131,6 +132,14 @@ def _accepts_every_value(ws) -> None:  # type: ignore[no-untyped-def]
                     status,
                     precision,
                 )
+    # every commissioning year the model accepts (丰满 1941: existing stock from 1900 on)
+    for year in (YEAR_MIN, 1941, YEAR_MAX):
+        stored = add_project(
+            ws,
+            ProjectInput(name=f"水电 {year}", type="hydro", status="operating", year=year,
+                         start_year=year, lon=116.95, lat=38.8),
+        )  # fmt: skip
+        assert (stored.year, stored.start_year) == (year, year)
     plan = ws.plans()[0] if ws.plans() else None
     if plan is None:
         from gis_carbon.services import plans
