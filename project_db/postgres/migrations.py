@@ -108,8 +108,9 @@ CREATE TABLE projects (
     status TEXT NOT NULL CHECK (status IN ({_in(STATUSES_0001)})),
     capacity DOUBLE PRECISION CHECK (capacity IS NULL OR (capacity >= 0 AND capacity < 1e12)),
     energy DOUBLE PRECISION CHECK (energy IS NULL OR (energy >= 0 AND energy < 1e12)),
-    year INTEGER CHECK (year IS NULL OR year BETWEEN 1950 AND 2100),
-    start_year INTEGER CHECK (start_year IS NULL OR start_year BETWEEN 1950 AND 2100),
+    -- commissioning years of the existing stock reach back to 1900 (as the file's 0009)
+    year INTEGER CHECK (year IS NULL OR year BETWEEN 1900 AND 2100),
+    start_year INTEGER CHECK (start_year IS NULL OR start_year BETWEEN 1900 AND 2100),
     owner TEXT NOT NULL DEFAULT '',
     notes TEXT NOT NULL DEFAULT '',
     precision TEXT NOT NULL CHECK (precision IN ({_in(PRECISIONS_0001)})),
