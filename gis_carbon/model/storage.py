@@ -1,7 +1,8 @@
 """The storage port: what services and analysis need from a workspace, as a typed protocol.
 
 Services, the evaluator and the exports see only `WorkspaceStore`; each backend implements it
-in its own folder (`project_db/sqlite/` today; a PostgreSQL/PostGIS one is planned) and
+in its own folder (`project_db/sqlite/` for workspace files, `project_db/postgres/` for team
+databases on PostGIS) and
 `gis_carbon.services.workspace.open_workspace(target)` picks the backend from the target
 string. Besides plain CRUD the port offers the few aggregate reads the evaluator really uses
 (grouped totals, brief project rows by region and type, locations), so a backend answers them
