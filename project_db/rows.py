@@ -10,12 +10,12 @@ import datetime as dt
 import json
 import operator
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gis_carbon.model.plan import Baseline, Comparator, Metric, Plan, Target
+from gis_carbon.model.plan import Baseline, Comparator, IndicatorValue, Metric, Plan, Target
 from gis_carbon.model.project import Project, RegionAssignment, geometry_kind
-from gis_carbon.model.storage import LayerRecord
+from gis_carbon.model.storage import HistoryEntry, LayerRecord, RecordHistoryEntry
 from gis_carbon.model.types import Precision, Status, StoredValues
 
 
@@ -359,3 +359,105 @@ def rows_to_projects(cursor: Any) -> list[Project]:
             )
         )
     return projects
+
+
+# -------------------------------------------------------------------- shared by the backends
+def find_plan(plans: list[Plan], name_or_id: str) -> Plan:
+    """A plan by id, by its region's Chinese name (静海区), region code or name."""
+    from gis_carbon.errors import NotFoundError
+
+    key = str(name_or_id).strip()
+    for match in (
+        lambda p: p.id == key,
+        lambda p: p.region_name == key,
+        lambda p: p.region_code == key,
+        lambda p: p.name == key,
+    ):
+        found = [p for p in plans if match(p)]
+        if found:
+            # 天津市 names both the city plan and the pilot plan: the root plan wins.
+            found.sort(key=lambda p: (p.parent_id is not None, p.id))
+            return found[0]
+    known = ", ".join(f"{p.region_name} ({p.id})" for p in plans)
+    raise NotFoundError(f"no plan {name_or_id!r}; known plans: {known}")
+
+
+def refuse_plan_delete(
+    plan_id: str, children: list[str], targets: int, *, with_targets: bool
+) -> None:
+    """A plan with child plans, or with targets (unless they go too), is not deleted."""
+    from gis_carbon.errors import ValidationError
+
+    if children:
+        raise ValidationError(
+            f"plan {plan_id} is the parent of {', '.join(children)}: delete or"
+            " re-parent those first",
+            "plan",
+            plan_id,
+        )
+    if targets and not with_targets:
+        raise ValidationError(
+            f"plan {plan_id} has {targets} target(s): delete them first, or"
+            " delete the plan with its targets",
+            "plan",
+            plan_id,
+        )
+
+
+def change_action(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> str | None:
+    """insert, update or delete for a record's history; None when nothing changed."""
+    if before is not None and after is not None and dict(before) == dict(after):
+        return None
+    return "insert" if before is None else "delete" if after is None else "update"
+
+
+def _json_or_none(text: str | None) -> Any:
+    return json.loads(text) if text else None
+
+
+def history_entry(row: Mapping[str, Any], decode: Any = _json_or_none) -> HistoryEntry:
+    return HistoryEntry(
+        id=row["id"],
+        project_id=row["project_id"],
+        action=row["action"],
+        before=decode(row["before"]),
+        after=decode(row["after"]),
+        at=row["at"],
+        author=row["author"],
+    )
+
+
+def record_history_entry(row: Mapping[str, Any]) -> RecordHistoryEntry:
+    return RecordHistoryEntry(
+        id=row["id"],
+        entity=row["entity"],
+        entity_id=row["entity_id"],
+        action=row["action"],
+        before=_json_or_none(row["before"]),
+        after=_json_or_none(row["after"]),
+        at=row["at"],
+        author=row["author"],
+    )
+
+
+def indicator_value(row: Mapping[str, Any]) -> IndicatorValue:
+    return IndicatorValue(
+        row["indicator"],
+        row["region_code"],
+        row["year"],
+        row["value"],
+        row["unit"],
+        row["source"],
+        row["id"],
+    )
+
+
+def stamped_projects(projects: Sequence[Project], ids: Sequence[int], now: str) -> list[Project]:
+    """The projects as just inserted: their new ids, version 1 and the insert's time."""
+    stamp = {"version": 1, "created_at": now, "updated_at": now}
+    return [
+        project_from_fields({**p.__dict__, **stamp, "id": i})
+        if type(p) is Project
+        else p.with_changes(id=i, **stamp)
+        for p, i in zip(projects, ids, strict=True)
+    ]

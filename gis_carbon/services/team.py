@@ -27,47 +27,42 @@ CHECKOUT_META = "team.checkout"
 BASE_META = "team.base"
 PREFERENCES = ("local", "server")
 
-# The fields a sync compares and reports (a project's identity and bookkeeping aside).
-STATE_FIELDS = (
-    "name",
-    "type",
-    "status",
-    "capacity",
-    "energy",
-    "year",
-    "start_year",
-    "owner",
-    "notes",
-    "precision",
-    "attributes",
-    "plan_id",
-    "source",
-    "quote",
-    "geometry",
-)
+
+def _wkt(geometry: Any) -> str:
+    import shapely
+
+    # 6 decimals: well below a survey's precision, and stable across both backends' WKB
+    return str(shapely.to_wkt(geometry, rounding_precision=6))
+
+
+# The fields a sync compares and reports (a project's identity and bookkeeping aside), each
+# with how its value becomes plain JSON.
+_STATE: dict[str, Any] = {
+    "name": None,
+    "type": None,
+    "status": lambda s: s.value,
+    "capacity": None,
+    "energy": None,
+    "year": None,
+    "start_year": None,
+    "owner": None,
+    "notes": None,
+    "precision": lambda p: p.value,
+    "attributes": dict,
+    "plan_id": None,
+    "source": None,
+    "quote": None,
+    "geometry": _wkt,
+}
+STATE_FIELDS = tuple(_STATE)
 
 
 def project_state(project: Project) -> dict[str, Any]:
-    """A project's user-visible fields as JSON values (the geometry as WKT, 6 decimals:
-    well below a survey's precision, and stable across both backends' WKB)."""
-    import shapely
-
+    """A project's user-visible fields as JSON values."""
     return {
-        "name": project.name,
-        "type": project.type,
-        "status": project.status.value,
-        "capacity": project.capacity,
-        "energy": project.energy,
-        "year": project.year,
-        "start_year": project.start_year,
-        "owner": project.owner,
-        "notes": project.notes,
-        "precision": project.precision.value,
-        "attributes": dict(project.attributes),
-        "plan_id": project.plan_id,
-        "source": project.source,
-        "quote": project.quote,
-        "geometry": shapely.to_wkt(project.geometry, rounding_precision=6),
+        name: (plain(value) if plain else value)
+        for name, plain in _STATE.items()
+        for value in (getattr(project, name),)
     }
 
 

@@ -13,34 +13,18 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from gis_carbon.errors import WorkspaceError
+from project_db.sqlite.migrations import (
+    COMPARATORS_0001,
+    METRICS_0001,
+    PRECISIONS_0001,
+    STATUSES_0001,
+)
 
 if TYPE_CHECKING:
     import psycopg
 
-# The value lists as the file's 0001_core shipped them. Never change these: a new value is a
-# new migration here as there.
-METRICS_0001 = (
-    "capacity_sum",
-    "count",
-    "ratio",
-    "coverage_radius",
-    "area_share",
-    "area_sum",
-    "milestone",
-    "indicator",
-)
-COMPARATORS_0001 = ("ge", "gt", "le", "lt", "approx", "eq")
-STATUSES_0001 = (
-    "planned",
-    "preparatory",
-    "construction",
-    "partial",
-    "operating",
-    "shelved",
-    "cancelled",
-    "retired",
-)
-PRECISIONS_0001 = ("exact", "village", "town", "district")
+# The value lists as the file's 0001_core shipped them: the same frozen literals (a new
+# value is a new migration here as there, see project_db/sqlite/migrations.py).
 ROLES_0002 = ("viewer", "editor", "admin")
 
 NOTIFY_CHANNEL = "gis_carbon_changes"

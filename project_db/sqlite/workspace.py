@@ -40,6 +40,21 @@ from project_db.rows import (
     READ_COLUMNS as _READ_COLUMNS,
 )
 from project_db.rows import (
+    change_action,
+    find_plan,
+    history_entry,
+    indicator_value,
+    plan_to_row,
+    project_to_row,
+    record_history_entry,
+    refuse_plan_delete,
+    row_to_plan,
+    row_to_target,
+    rows_to_projects,
+    stamped_projects,
+    target_to_row,
+)
+from project_db.rows import (
     current_author as _author,
 )
 from project_db.rows import (
@@ -47,17 +62,6 @@ from project_db.rows import (
 )
 from project_db.rows import (
     now_stamp as _now,
-)
-from project_db.rows import (
-    plan_to_row,
-    project_to_row,
-    row_to_plan,
-    row_to_target,
-    rows_to_projects,
-    target_to_row,
-)
-from project_db.rows import (
-    project_from_fields as _project_from_fields,
 )
 from project_db.rows import (
     record_json as _record_json,
@@ -305,22 +309,7 @@ class Workspace:
         return [row_to_plan(r) for r in self.db.query("SELECT * FROM plans ORDER BY id")]
 
     def plan(self, name_or_id: str) -> Plan:
-        """A plan by id, by its region's Chinese name (静海区) or region code."""
-        key = str(name_or_id).strip()
-        plans = self.plans()
-        for match in (
-            lambda p: p.id == key,
-            lambda p: p.region_name == key,
-            lambda p: p.region_code == key,
-            lambda p: p.name == key,
-        ):
-            found = [p for p in plans if match(p)]
-            if found:
-                # 天津市 names both the city plan and the pilot plan: the root plan wins.
-                found.sort(key=lambda p: (p.parent_id is not None, p.id))
-                return found[0]
-        known = ", ".join(f"{p.region_name} ({p.id})" for p in plans)
-        raise NotFoundError(f"no plan {name_or_id!r}; known plans: {known}")
+        return find_plan(self.plans(), name_or_id)
 
     def targets(self, plan_id: str | None = None) -> list[Target]:
         if plan_id is None:
@@ -353,21 +342,8 @@ class Workspace:
             children = [
                 r[0] for r in conn.execute("SELECT id FROM plans WHERE parent_id = ?", (plan_id,))
             ]
-            if children:
-                raise ValidationError(
-                    f"plan {plan_id} is the parent of {', '.join(children)}: delete or"
-                    " re-parent those first",
-                    "plan",
-                    plan_id,
-                )
             targets = self.targets(plan_id)
-            if targets and not with_targets:
-                raise ValidationError(
-                    f"plan {plan_id} has {len(targets)} target(s): delete them first, or"
-                    " delete the plan with its targets",
-                    "plan",
-                    plan_id,
-                )
+            refuse_plan_delete(plan_id, children, len(targets), with_targets=with_targets)
             for target in targets:
                 self._delete_target(conn, target, author)
             conn.execute("UPDATE projects SET plan_id = NULL WHERE plan_id = ?", (plan_id,))
@@ -411,9 +387,9 @@ class Workspace:
         after: Mapping[str, Any] | None,
         author: str | None,
     ) -> None:
-        if before is not None and after is not None and dict(before) == dict(after):
+        action = change_action(before, after)
+        if action is None:
             return  # nothing changed: no history entry
-        action = "insert" if before is None else "delete" if after is None else "update"
         self.db.conn.execute(
             "INSERT INTO record_history (entity, entity_id, action, before, after, at, author)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -437,19 +413,7 @@ class Workspace:
             if value is not None:
                 sql += f" AND {column} = ?"
                 params.append(value)
-        return [
-            RecordHistoryEntry(
-                id=r["id"],
-                entity=r["entity"],
-                entity_id=r["entity_id"],
-                action=r["action"],
-                before=json.loads(r["before"]) if r["before"] else None,
-                after=json.loads(r["after"]) if r["after"] else None,
-                at=r["at"],
-                author=r["author"],
-            )
-            for r in self.db.query(sql + " ORDER BY id", params)
-        ]
+        return [record_history_entry(r) for r in self.db.query(sql + " ORDER BY id", params)]
 
     # ---------------------------------------------------------------- existing stock
     def record_baseline(self, baseline: Baseline, *, author: str | None = None) -> Baseline:
@@ -521,13 +485,7 @@ class Workspace:
     ) -> list[Project]:
         """Insert all or nothing: one transaction for the whole batch."""
         ids, now = self._insert_projects(projects, author=author)
-        stamp = {"version": 1, "created_at": now, "updated_at": now}
-        return [
-            _project_from_fields({**p.__dict__, **stamp, "id": i})
-            if type(p) is Project
-            else p.with_changes(id=i, **stamp)
-            for p, i in zip(projects, ids, strict=True)
-        ]
+        return stamped_projects(projects, ids, now)
 
     def insert_projects(
         self, projects: Sequence[Project], *, author: str | None = None
@@ -845,18 +803,7 @@ class Workspace:
         rows = self.db.query(
             "SELECT * FROM project_history WHERE project_id = ? ORDER BY id", [project_id]
         )
-        return [
-            HistoryEntry(
-                id=r["id"],
-                project_id=r["project_id"],
-                action=r["action"],
-                before=json.loads(r["before"]) if r["before"] else None,
-                after=json.loads(r["after"]) if r["after"] else None,
-                at=r["at"],
-                author=r["author"],
-            )
-            for r in rows
-        ]
+        return [history_entry(r) for r in rows]
 
     def _record(
         self,
@@ -1024,18 +971,7 @@ class Workspace:
             sql += " AND region_code = ?"
             params.append(region_code)
         sql += " ORDER BY indicator, region_code, year"
-        return [
-            IndicatorValue(
-                r["indicator"],
-                r["region_code"],
-                r["year"],
-                r["value"],
-                r["unit"],
-                r["source"],
-                r["id"],
-            )
-            for r in self.db.query(sql, params)
-        ]
+        return [indicator_value(r) for r in self.db.query(sql, params)]
 
 
 # -------------------------------------------------------------------- row mapping
