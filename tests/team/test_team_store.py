@@ -179,3 +179,20 @@ def test_a_colleagues_commit_reaches_a_watcher_within_a_second(team_url) -> None
     assert seen[0].table == "projects" and seen[0].op == "update" and seen[0].ids == (5,)
     assert seen[0].by == "postgres"
     assert elapsed < 1.0
+
+
+def test_an_imported_projects_history_keeps_its_inserted_state(team_ws) -> None:
+    """A bulk insert stores no `after` for its history rows: history() still shows the
+    state as inserted, also once the project has been edited since."""
+    (pid,) = team_ws.insert_projects([_pv("台账导入光伏")], author="import:ledger.xlsx")
+    fresh = team_ws.history(pid)
+    assert [(h.action, h.author) for h in fresh] == [("insert", "import:ledger.xlsx")]
+    assert fresh[0].after["name"] == "台账导入光伏" and fresh[0].after["capacity"] == 10.0
+    project = team_ws.get_project(pid)
+    team_ws.update_project(project.with_changes(name="改名后的光伏", capacity=12.5))
+    inserted, updated = team_ws.history(pid)
+    assert inserted.after["name"] == "台账导入光伏" and inserted.after["capacity"] == 10.0
+    assert inserted.after == updated.before
+    assert updated.after["name"] == "改名后的光伏"
+    team_ws.delete_project(pid)
+    assert team_ws.history(pid)[0].after["name"] == "台账导入光伏"
