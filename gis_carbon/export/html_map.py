@@ -15,7 +15,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,10 @@ WEB_DIR = resource_path("web")
 SVG_LIMIT = 3000
 COORD_DECIMALS = 6  # ~0.1 m: below any project's stated precision
 BOUNDARY_GRID = 1e-5  # ~1 m on the simplified drawing copy of the boundaries
+# A national map is read at province-to-county scale: its outlines are simplified to ~500 m
+# on a ~100 m grid, which keeps 3,000 plants' counties under 10 MB (33 MB at the ~100 m copy)
+NATIONAL_TOLERANCE_DEG = 0.005
+NATIONAL_GRID = 1e-3
 
 _JSON_ESCAPES = {
     "<": "\\u003c",
@@ -119,37 +123,73 @@ def _project_columns(
 
 
 def _boundaries(selection: Selection) -> list[dict[str, Any]]:
-    """County outlines around the selection: a county plan shows its city's counties (its own
-    highlighted), a city or province plan its counties; all projects: their provinces."""
-    import shapely
-
+    """Outlines around the selection: a county plan shows its city's counties (its own
+    highlighted), a city or province plan its counties. Projects without a plan region (a
+    national ledger) get only the outlines of the regions that hold them: their counties (or
+    their city where it has no counties, 东莞) and their provinces' outlines, never every
+    county of China (33 MB for 3,000 plants)."""
     from gis_carbon.geo import boundaries as geo
 
     focus = selection.region_code
-    if focus:
-        try:
-            item = geo.region(focus)
-        except Exception:
-            return []
-        within = [item.parent_code if item.level == "county" and item.parent_code else focus]
-    else:
-        within = sorted({p.regions.province for p in selection.projects if p.regions.province})
+    if not focus:
+        return _holding_outlines(selection)
+    try:
+        item = geo.region(focus)
+    except Exception:
+        return []
+    within = item.parent_code if item.level == "county" and item.parent_code else focus
+    frame = geo.boundaries("county", simplified=True, within=within)
+    return _outline_features(
+        frame, frame.geometry.values, BOUNDARY_GRID, lambda code: code == focus
+    )
+
+
+def _holding_outlines(selection: Selection) -> list[dict[str, Any]]:
+    from gis_carbon.geo import boundaries as geo
+
+    lowest = {p.regions.county or p.regions.city for p in selection.projects} - {None}
+    provinces = {p.regions.province for p in selection.projects} - {None}
+    features: list[dict[str, Any]] = []
+    # province outlines first, so the holding counties are drawn over them
+    for level, codes in (("province", provinces), ("county", lowest)):
+        if not codes:
+            continue
+        frame = geo.boundaries(level, simplified=True)
+        frame = frame[frame["code"].isin(codes)]
+        geometries = geo.simplify_coverage(frame.geometry.values, NATIONAL_TOLERANCE_DEG)
+        features += _outline_features(
+            frame, geometries, NATIONAL_GRID, province=level == "province"
+        )
+    return features
+
+
+def _outline_features(
+    frame: Any,
+    geometries: Any,
+    grid: float,
+    is_focus: Callable[[str], bool] = lambda code: False,
+    *,
+    province: bool = False,
+) -> list[dict[str, Any]]:
+    import shapely
+
+    geometries = shapely.set_precision(geometries, grid)
     features = []
     seen: set[str] = set()
-    for code in within:
-        frame = geo.boundaries("county", simplified=True, within=code)
-        geometries = shapely.set_precision(frame.geometry.values, BOUNDARY_GRID)
-        for row_code, name, geometry in zip(frame["code"], frame["name"], geometries, strict=True):
-            if row_code in seen or geometry is None or geometry.is_empty:
-                continue
-            seen.add(row_code)
-            features.append(
-                {
-                    "type": "Feature",
-                    "properties": {"code": row_code, "name": name, "focus": row_code == focus},
-                    "geometry": json.loads(shapely.to_geojson(geometry)),
-                }
-            )
+    for code, name, geometry in zip(frame["code"], frame["name"], geometries, strict=True):
+        if code in seen or geometry is None or geometry.is_empty:
+            continue
+        seen.add(code)
+        properties = {"code": code, "name": name, "focus": is_focus(code)}
+        if province:
+            properties["province"] = True
+        features.append(
+            {
+                "type": "Feature",
+                "properties": properties,
+                "geometry": json.loads(shapely.to_geojson(geometry)),
+            }
+        )
     return features
 
 
@@ -166,10 +206,13 @@ def map_data(selection: Selection, *, with_boundaries: bool = True) -> dict[str,
     columns = _project_columns(selection.projects, type_index, status_index)
     for index in columns["type"]:
         counts[index] += 1
+    # a panel over several plans names each target's plan (所属方案)
+    plan_names = {p.id: p.name for p in selection.plans} if len(selection.plans) > 1 else {}
     targets = [
         {
             "id": row["id"],
             "name": row["name_zh"],
+            "plan": plan_names.get(row["plan_id"]),
             "year": row["year"],
             "cmp": row["comparator_symbol"],
             "value": row["value"],
@@ -256,6 +299,7 @@ body { display: flex; }
 .gc-note { color: #666; font-size: 12px; }
 .gc-target { border-bottom: 1px solid #eee; padding: 6px 0; }
 .gc-target-name { font-weight: bold; }
+.gc-target-plan { color: #555; font-size: 11px; }
 .gc-bar { height: 8px; background: #e5e5e5; border-radius: 4px; margin: 3px 0; overflow: hidden; }
 .gc-bar > div { height: 100%; background: #2b8cbe; }
 .gc-target details { color: #555; font-size: 12px; }
@@ -316,6 +360,7 @@ _APP_JS = r"""
         renderer: L.svg(),
         interactive: true,
         style: function (f) {
+          if (f.properties.province) return { color: "#444444", weight: 1.5, fill: false, className: "gc-boundary gc-province" };
           return f.properties.focus
             ? { color: "#d7301f", weight: 2.5, fill: true, fillColor: "#fee8c8", fillOpacity: 0.25, className: "gc-boundary" }
             : { color: "#7f7f7f", weight: 1, fill: true, fillColor: "#ffffff", fillOpacity: 0.15, className: "gc-boundary" };
@@ -435,6 +480,7 @@ _APP_JS = r"""
     data.targets.forEach(function (t) {
       var box = el("div", null, "gc-target");
       box.appendChild(el("div", t.name, "gc-target-name"));
+      if (t.plan) box.appendChild(el("div", t.plan, "gc-target-plan"));
       box.appendChild(el("div", t.year + " 年 " + t.cmp + " " + num(t.value) + " " + t.unit + (t.aspirational ? "（力争）" : "")));
       if (typeof t.percent === "number") {
         var bar = el("div", null, "gc-bar");

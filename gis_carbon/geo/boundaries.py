@@ -351,19 +351,20 @@ def _gcj02_geometries_to_wgs84(geometries: np.ndarray) -> np.ndarray:
     return np.asarray(shapely.set_coordinates(geometries.copy(), converted), dtype=object)
 
 
-def _simplify_layer(geometries: np.ndarray) -> np.ndarray:
+def simplify_coverage(
+    geometries: np.ndarray, tolerance_deg: float = SIMPLIFY_TOLERANCE_DEG
+) -> np.ndarray:
     """A drawing copy: coverage simplification keeps neighbours' shared edges identical, so
     no gaps or overlaps open between them; any invalid result falls back to a plain
     topology-preserving simplification of that one region."""
     import shapely
 
-    simplified = np.asarray(
-        shapely.coverage_simplify(geometries, SIMPLIFY_TOLERANCE_DEG), dtype=object
-    )
+    geometries = np.asarray(geometries, dtype=object)
+    simplified = np.asarray(shapely.coverage_simplify(geometries, tolerance_deg), dtype=object)
     broken = ~shapely.is_valid(simplified) | shapely.is_empty(simplified)
     if broken.any():
         simplified[broken] = shapely.simplify(
-            geometries[broken], SIMPLIFY_TOLERANCE_DEG, preserve_topology=True
+            geometries[broken], tolerance_deg, preserve_topology=True
         )
     return simplified
 
@@ -396,7 +397,7 @@ def _build_cache(path: Path) -> None:
         for level in LEVELS:
             layer_codes = catalogue.layer_codes[level]
             full = np.array([geometry_by_code[code] for code in layer_codes], dtype=object)
-            for simplified, geometries in ((False, full), (True, _simplify_layer(full))):
+            for simplified, geometries in ((False, full), (True, simplify_coverage(full))):
                 frame = _frame(layer_codes, geometries)
                 frame.to_file(
                     tmp_path, layer=_layer_name(level, simplified), driver="GPKG", engine="pyogrio"
