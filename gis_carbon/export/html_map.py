@@ -146,12 +146,14 @@ def _boundaries(selection: Selection) -> list[dict[str, Any]]:
 
 def _holding_outlines(selection: Selection) -> list[dict[str, Any]]:
     from gis_carbon.geo import boundaries as geo
+    from gis_carbon.geo.boundaries import Level
 
-    lowest = {p.regions.county or p.regions.city for p in selection.projects} - {None}
-    provinces = {p.regions.province for p in selection.projects} - {None}
+    lowest = {c for p in selection.projects if (c := p.regions.county or p.regions.city)}
+    provinces = {c for p in selection.projects if (c := p.regions.province)}
     features: list[dict[str, Any]] = []
     # province outlines first, so the holding counties are drawn over them
-    for level, codes in (("province", provinces), ("county", lowest)):
+    levels: tuple[tuple[Level, set[str]], ...] = (("province", provinces), ("county", lowest))
+    for level, codes in levels:
         if not codes:
             continue
         frame = geo.boundaries(level, simplified=True)
