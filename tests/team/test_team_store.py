@@ -11,7 +11,6 @@ from shapely.geometry import Point
 from gis_carbon.errors import PermissionDeniedError, StaleEditError, ValidationError
 from gis_carbon.model.project import Project
 from gis_carbon.model.types import Status
-
 from project_db.seed_data import seed_project_records, seed_targets
 
 from .conftest import as_user, psql
