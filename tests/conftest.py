@@ -50,3 +50,15 @@ def empty_workspace(tmp_path: Path):
     ws = Workspace(tmp_path / "empty.sqlite")
     yield ws
     ws.close()
+
+
+@pytest.fixture(scope="session")
+def jinghai_seeded(seeded_template: Path) -> int:
+    """How many shipped seed projects lie in 静海区 (120118): the seed grows with the plans."""
+    from project_db.sqlite.workspace import Workspace
+
+    ws = Workspace(seeded_template)
+    try:
+        return len(ws.projects(region_code="120118"))
+    finally:
+        ws.close()

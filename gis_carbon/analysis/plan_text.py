@@ -358,6 +358,10 @@ def target_candidates(sentences: Iterable[SentenceLike]) -> list[TargetCandidate
 # Commitments without a number: 全覆盖 is 100 %, "2030年前碳达峰" a milestone recorded as 1
 _FULL_COVERAGE = re.compile(r"(?:实现|达到)?全覆盖|全部实现|全面覆盖")
 _PEAK = re.compile(r"(20[2-6]\d)\s*年前\s*(?:实现)?碳达峰")
+# "煤炭消费保持清零", "巩固散煤“清零”": zero, at most (less is better)
+_ZERO = re.compile(r"(?P<name>煤炭消费|散煤|煤炭)[^，。；]{0,4}?“?清零")
+# "基本建成“无废城市”", "“无废城市”建设…取得明显成效": a qualitative goal, recorded as 1
+_ZERO_WASTE = re.compile(r"建成“?无废城市|无废城市”?建设[^。；]{0,12}?取得明显成效")
 
 
 def _commitments(
@@ -385,6 +389,11 @@ def _commitments(
     for match in _FULL_COVERAGE.finditer(text):
         name = _name(_clause(text, match.start())[0]) or "全覆盖"
         out.append(candidate(100.0, "%", name, "indicator", match.start()))
+    for match in _ZERO.finditer(text):
+        zero = candidate(0.0, "万吨", f"{match.group('name')}清零", "indicator", match.start())
+        out.append(replace(zero, comparator="le"))
+    for match in _ZERO_WASTE.finditer(text):
+        out.append(candidate(1.0, "", "无废城市", "indicator", match.start()))
     for match in _PEAK.finditer(text):
         if text.rfind("《", 0, match.start()) > text.rfind("》", 0, match.start()):
             continue  # 《2030年前碳达峰行动方案》 names a document, it commits to nothing
@@ -430,6 +439,8 @@ _FACILITY_WORDS = (
     "变电站扩建工程", "变电站", "特高压通道", "铁路专用线", "铁路专线", "货运专线", "专用线", "专线",
     "储能电站", "共享储能电站", "加油站", "加气站", "充电站", "110千伏站", "220千伏站", "千伏站",
     "示范工程", "项目", "工程", "基地", "湿地保护和修复", "湿地", "屏障区",
+    "储备中心", "储气站", "集散中心", "码头", "锚地", "物流园", "物流区", "产业园", "科技园",
+    "供热站", "供热设施", "燃气管道", "示范区",
 )  # fmt: skip
 _FACILITY = "|".join(re.escape(w) for w in sorted(_FACILITY_WORDS, key=len, reverse=True))
 _NAME_CHARS = r"[\u4e00-\u9fa5A-Za-z0-9（）()“”\"—\-]"

@@ -786,18 +786,26 @@ def evaluate_capacity_sum(ctx: EvaluationContext, target: Target) -> TargetProgr
 def evaluate_count(ctx: EvaluationContext, target: Target) -> TargetProgress:
     # "≥500 public chargers" sums the chargers each station holds, not the stations.
     counts = str(target.params.get("counts", "projects"))
-    tally = _tally(
-        ctx, target, _scope(target), value="capacity" if counts != "projects" else "count"
-    )
+    value = "capacity" if counts != "projects" else "count"
+    scope = _scope(target)
+    if "activity" not in target.params:
+        tally = _tally(ctx, target, scope, value=value)
+    else:
+        # "新建 1 座天然气 LNG 储气站": only LNG stations count, never the plan's own item
+        rows = ctx.detail_rows(target.region_code, None if ctx.detail else scope)
+        keep = _same_activity(ctx, target, scope, rows)
+        tally = _tally(ctx, target, scope, value=value, keep=keep, rows=rows)
     _with_child_plans(ctx, target, tally)
     return _from_tally(ctx, target, tally, details={"counts": counts})
 
 
-def evaluate_area_sum(ctx: EvaluationContext, target: Target) -> TargetProgress:
+def _same_activity(
+    ctx: EvaluationContext, target: Target, scope: Iterable[str], rows: list[_Row]
+) -> Callable[[_Row], str | None]:
+    """Why a row does not count toward `target`'s activity (None: it counts)."""
     activity = target.params.get("activity")
-    scope = _scope(target)
-    rows = ctx.detail_rows(target.region_code, None if ctx.detail else scope)
-    attributes = ctx.attributes([r.id for r in rows if r.type in scope and r.id is not None])
+    in_scope = frozenset(scope)
+    attributes = ctx.attributes([r.id for r in rows if r.type in in_scope and r.id is not None])
 
     def same_activity(row: _Row) -> str | None:
         own = attributes.get(row.id or -1, {})
@@ -812,7 +820,14 @@ def evaluate_area_sum(ctx: EvaluationContext, target: Target) -> TargetProgress:
             return None
         return f"activity {theirs or 'not stated'}, the target counts {activity}"
 
-    tally = _tally(ctx, target, scope, keep=same_activity, rows=rows)
+    return same_activity
+
+
+def evaluate_area_sum(ctx: EvaluationContext, target: Target) -> TargetProgress:
+    activity = target.params.get("activity")
+    scope = _scope(target)
+    rows = ctx.detail_rows(target.region_code, None if ctx.detail else scope)
+    tally = _tally(ctx, target, scope, keep=_same_activity(ctx, target, scope, rows), rows=rows)
     return _from_tally(ctx, target, tally, details={"activity": activity})
 
 

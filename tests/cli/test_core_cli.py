@@ -52,6 +52,14 @@ def test_jinghai_lists_the_seven_generation_projects_with_coordinates(
 ) -> None:
     projects = run_json(capsys, "--workspace", str(seeded_path), "projects", "--plan", "静海区")
     generation = [p for p in projects if p["type"] in GENERATION]
+    # the 地热 areas of 杨成庄乡 and 大邱庄镇 state no size: they sit at their towns
+    unsized = [p for p in generation if p["capacity"] is None]
+    assert sorted(p["name"] for p in unsized) == [
+        "大邱庄镇地热资源开发利用",
+        "杨成庄乡地热资源开发利用",
+    ]
+    assert {p["precision"] for p in unsized} == {"town"}
+    generation = [p for p in generation if p["capacity"] is not None]
     assert sorted(p["capacity"] for p in generation) == [10, 20, 80, 90, 100, 100, 100]
     for project in generation:
         assert project["capacity_unit"] == "MW"

@@ -87,7 +87,7 @@ def test_review_then_accept_adds_one_plan_with_its_targets(
     # a quote edited away from the document: refused, nothing written
     broken = tmp_path / "broken.csv"
     bad_rows = [dict(r) for r in rows]
-    first = next(r for r in bad_rows if r["accept"] == "yes")
+    first = next(r for r in bad_rows if r["accept"] == "yes" and "2025" in r["quote"])
     first["quote"] = first["quote"].replace("2025", "2026")
     with broken.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, list(rows[0]))

@@ -65,7 +65,7 @@ def test_csv_gbk(seeded, tmp_path: Path):
     assert "国华大邱庄渔光互补发电项目" in text
 
 
-def test_excel_ledger(seeded, tmp_path: Path):
+def test_excel_ledger(seeded, tmp_path: Path, jinghai_seeded: int):
     from openpyxl import load_workbook
 
     add_plain(seeded, "-1+2 测试项目", capacity=0.5)
@@ -79,7 +79,7 @@ def test_excel_ledger(seeded, tmp_path: Path):
     mw = header.index("装机容量(MW)")
     name = header.index("项目名称")
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == 28
+    assert len(rows) == jinghai_seeded + 1  # the plan's located projects + the one added
     total = sum(r[mw] for r in rows if isinstance(r[mw], int | float))
     assert total == JINGHAI_MW + 0.5
     cell = next(r[name] for r in rows if "测试项目" in r[name])

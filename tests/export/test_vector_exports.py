@@ -44,13 +44,13 @@ def test_field_names_fit_ten_bytes_without_cutting_a_character():
 
 # ------------------------------------------------------------------ shapefile
 @pytest.mark.gdal_tools
-def test_shapefile_of_jinghai_reads_back_in_ogrinfo(seeded, tmp_path: Path):
+def test_shapefile_of_jinghai_reads_back_in_ogrinfo(seeded, tmp_path: Path, jinghai_seeded):
     result = export(seeded, "shp", tmp_path / "jinghai.shp", plan="静海区")
-    assert result.projects == jinghai_count(seeded) == 27
+    assert result.projects == jinghai_count(seeded) == jinghai_seeded
     for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg", ".fields.csv"):
         assert (tmp_path / f"jinghai{suffix}").exists(), suffix
     assert (tmp_path / "jinghai.cpg").read_text().strip() == "UTF-8"
-    assert feature_counts(tmp_path / "jinghai.shp") == {"jinghai": 27}
+    assert feature_counts(tmp_path / "jinghai.shp") == {"jinghai": jinghai_seeded}
     values = ogrinfo("-al", tmp_path / "jinghai.shp")
     assert f"name (String) = {FIRST}" in values
     assert "capacity (Real) = 100" in values
@@ -97,7 +97,7 @@ def test_shapefile_gbk_with_chinese_field_names_and_loss_report(empty_workspace,
 
 
 @pytest.mark.gdal_tools
-def test_shapefile_zip_holds_every_part(seeded, tmp_path: Path):
+def test_shapefile_zip_holds_every_part(seeded, tmp_path: Path, jinghai_seeded):
     tmp_path = tmp_path / "out"
     tmp_path.mkdir()
     result = export(seeded, "shp", tmp_path / "jinghai.shp", plan="静海区", as_zip=True)
@@ -105,7 +105,9 @@ def test_shapefile_zip_holds_every_part(seeded, tmp_path: Path):
     with zipfile.ZipFile(tmp_path / "jinghai.zip") as archive:
         names = set(archive.namelist())
     assert {"jinghai.shp", "jinghai.dbf", "jinghai.shx", "jinghai.prj", "jinghai.cpg"} <= names
-    assert feature_counts(f"/vsizip/{tmp_path / 'jinghai.zip'}/jinghai.shp") == {"jinghai": 27}
+    assert feature_counts(f"/vsizip/{tmp_path / 'jinghai.zip'}/jinghai.shp") == {
+        "jinghai": jinghai_seeded
+    }
     assert sorted(p.name for p in tmp_path.iterdir()) == ["jinghai.zip"]
 
 
@@ -132,7 +134,7 @@ def test_shapefile_splits_geometry_kinds(empty_workspace, tmp_path: Path):
 
 # ------------------------------------------------------------------ geopackage
 @pytest.mark.gdal_tools
-def test_geopackage_validates_and_round_trips(seeded, tmp_path: Path):
+def test_geopackage_validates_and_round_trips(seeded, tmp_path: Path, jinghai_seeded):
     import pyogrio
 
     tmp_path = tmp_path / "out"
@@ -144,7 +146,7 @@ def test_geopackage_validates_and_round_trips(seeded, tmp_path: Path):
     checked = validate_gpkg(path)
     assert checked.returncode == 0 and checked.stdout.strip() == "", checked.stdout + checked.stderr
     targets = seeded.targets("jinghai")
-    assert feature_counts(path) == {"projects": 27, "plans": 1, "targets": len(targets)}
+    assert feature_counts(path) == {"projects": jinghai_seeded, "plans": 1, "targets": len(targets)}
     summary = ogrinfo("-so", path, "plans")
     assert "Geometry: None" in summary
     assert f"name (String) = {FIRST}" in ogrinfo("-al", path, "projects")
@@ -170,19 +172,19 @@ def test_geopackage_validates_and_round_trips(seeded, tmp_path: Path):
 
 # ------------------------------------------------------------------ geojson
 @pytest.mark.gdal_tools
-def test_geojson_is_rfc7946(seeded, tmp_path: Path):
+def test_geojson_is_rfc7946(seeded, tmp_path: Path, jinghai_seeded):
     path = tmp_path / "jinghai.geojson"
     export(seeded, "geojson", path, plan="静海区")
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["type"] == "FeatureCollection" and "crs" not in data
     projects = {p.id: p for p in seeded.projects(region_code=JINGHAI)}
-    assert len(data["features"]) == 27
+    assert len(data["features"]) == jinghai_seeded
     for f in data["features"]:
         p = projects[f["id"]]
         assert f["geometry"]["coordinates"] == [p.geometry.x, p.geometry.y]  # lon, lat
         assert f["properties"]["name"] == p.name
         assert f["properties"]["marker-color"] == p.project_type.colour
-    assert list(feature_counts(path).values()) == [27]
+    assert list(feature_counts(path).values()) == [jinghai_seeded]
     assert FIRST in ogrinfo("-al", path)
     with pytest.raises(ExportError, match="RFC 7946"):
         export(seeded, "geojson", tmp_path / "x.geojson", coords="gcj02")
@@ -192,7 +194,7 @@ def test_geojson_is_rfc7946(seeded, tmp_path: Path):
 # ------------------------------------------------------------------ kml / kmz
 @pytest.mark.gdal_tools
 @pytest.mark.parametrize("fmt", ["kml", "kmz"])
-def test_kml_styled_by_type_with_extended_data(seeded, tmp_path: Path, fmt: str):
+def test_kml_styled_by_type_with_extended_data(seeded, tmp_path: Path, fmt: str, jinghai_seeded):
     path = tmp_path / f"jinghai.{fmt}"
     export(seeded, fmt, path, plan="静海区")
     if fmt == "kmz":
@@ -206,7 +208,7 @@ def test_kml_styled_by_type_with_extended_data(seeded, tmp_path: Path, fmt: str)
     assert "<styleUrl>#type-wind</styleUrl>" in text
     assert '<SimpleField type="string" name="quote"><displayName>方案原文</displayName>' in text
     assert "WGS 84" in text and "GCJ-02" not in text
-    assert list(feature_counts(path).values()) == [27]
+    assert list(feature_counts(path).values()) == [jinghai_seeded]
     values = ogrinfo("-al", path)
     assert f"Name (String) = {FIRST}" in values
 

@@ -276,6 +276,10 @@ def test_jinghai_renewables_2025():
 
 def test_jinghai_seven_generation_projects():
     gen = [p for p in projects() if p["plan_id"] == "jinghai" and p["type"] in GENERATION_TYPES]
+    # the 地热 areas (杨成庄乡、大邱庄镇) are named without a size: they add nothing
+    unsized = sorted(p["id"] for p in gen if p["capacity"] is None)
+    assert unsized == ["jinghai.daqiuzhuang_geothermal", "jinghai.yangchengzhuang_geothermal"]
+    gen = [p for p in gen if p["capacity"] is not None]
     caps = sorted(_mw(p["capacity"]) for p in gen)
     assert caps == sorted([100, 20, 100, 90, 80, 100, 10])
     assert sum(caps) == 500
