@@ -15,7 +15,7 @@ from typing import Any
 from gis_carbon.model.plan import Comparator, Metric, Plan, Target
 from gis_carbon.model.types import Tag, types_tagged
 
-SEED_VERSION = "2"
+SEED_VERSION = "3"
 
 
 def _read_json(name: str) -> list[dict[str, Any]]:

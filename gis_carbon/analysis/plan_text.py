@@ -356,8 +356,10 @@ def target_candidates(sentences: Iterable[SentenceLike]) -> list[TargetCandidate
 
 
 # Commitments without a number: 全覆盖 is 100 %, "2030年前碳达峰" a milestone recorded as 1
-_FULL_COVERAGE = re.compile(r"(?:实现|达到)?全覆盖|全部实现|全面覆盖")
-_PEAK = re.compile(r"(20[2-6]\d)\s*年前\s*(?:实现)?碳达峰")
+_FULL_COVERAGE = re.compile(r"(?:实现|达到)?全覆盖|全部实现|全面覆盖|全面实现|全部实施")
+_PEAK = re.compile(r"(20[2-6]\d)\s*年前\s*(?:实现)?(?:碳达峰|达到峰值)")
+# A direction without a level ("煤炭消费继续减少", "装机容量进一步增长"): more than a 0 % change
+_DIRECTION_ONLY = re.compile(r"(?:继续|进一步)(?:减少|下降|增长)")
 
 
 def _commitments(
@@ -385,6 +387,12 @@ def _commitments(
     for match in _FULL_COVERAGE.finditer(text):
         name = _name(_clause(text, match.start())[0]) or "全覆盖"
         out.append(candidate(100.0, "%", name, "indicator", match.start()))
+    for match in _DIRECTION_ONLY.finditer(text):
+        # the year of its own period: "“十四五”时期…继续减少，…“十五五”时期…进一步减少"
+        own = [y for p, y in years if p < match.start()]
+        name = _name(_clause(text, match.start())[0]) or match.group()
+        found = candidate(0.0, "%", name + match.group()[-2:], "indicator", match.start())
+        out.append(replace(found, comparator="gt", year=own[-1] if own else year))
     for match in _PEAK.finditer(text):
         if text.rfind("《", 0, match.start()) > text.rfind("》", 0, match.start()):
             continue  # 《2030年前碳达峰行动方案》 names a document, it commits to nothing
@@ -430,6 +438,7 @@ _FACILITY_WORDS = (
     "变电站扩建工程", "变电站", "特高压通道", "铁路专用线", "铁路专线", "货运专线", "专用线", "专线",
     "储能电站", "共享储能电站", "加油站", "加气站", "充电站", "110千伏站", "220千伏站", "千伏站",
     "示范工程", "项目", "工程", "基地", "湿地保护和修复", "湿地", "屏障区",
+    "航站楼", "高压管网", "科技城", "科技园", "集聚发展", "岸电设施", "铁路通道", "一体化等试点",
 )  # fmt: skip
 _FACILITY = "|".join(re.escape(w) for w in sorted(_FACILITY_WORDS, key=len, reverse=True))
 _NAME_CHARS = r"[\u4e00-\u9fa5A-Za-z0-9（）()“”\"—\-]"
