@@ -11,6 +11,7 @@ from shapely.geometry import Point
 from gis_carbon.errors import PermissionDeniedError, StaleEditError, ValidationError
 from gis_carbon.model.project import Project
 from gis_carbon.model.types import Status
+from project_db.seed_data import seed_project_records, seed_targets
 
 from .conftest import as_user, psql
 
@@ -30,8 +31,8 @@ def _pv(name: str, lon: float = 117.05, lat: float = 38.85) -> Project:
 def test_team_init_seeds_the_five_plans(team_ws) -> None:
     assert [p.region_name for p in team_ws.plans()][:1]
     assert len(team_ws.plans()) == 5
-    assert len(team_ws.targets()) == 162
-    assert team_ws.count_projects() == 61
+    assert len(team_ws.targets()) == len(seed_targets())
+    assert team_ws.count_projects() == len(seed_project_records())
     assert team_ws.location.startswith("postgresql://postgres@127.0.0.1:")
 
 
@@ -148,7 +149,7 @@ def test_a_viewer_reads_and_cannot_write(pg_cluster, team_url) -> None:
     with open_workspace(
         as_user(pg_cluster, team_url, "planner_view"), create=False, seed=False
     ) as ws:
-        assert ws.count_projects() == 61
+        assert ws.count_projects() == len(seed_project_records())
         project = ws.get_project(1)
         with pytest.raises(PermissionDeniedError, match="planner_view may view, not edit"):
             ws.update_project(project.with_changes(notes="x"))
