@@ -108,6 +108,7 @@ _PERIOD = re.compile(r"[“\"]?(十四五|十五五|十六五)[”\"]?(?:期间|
 _BASE_BEFORE = re.compile(r"(比|较|与|相比|以|对比)\s*$")
 _BASE_AFTER = re.compile(r"^\s*(的?基础上|水平|相比|基数|基准)")
 FIRST_TARGET_YEAR = 2021  # statements about 2020 and before are the baseline, not goals
+PEAK_YEAR = 2030  # the carbon peak every 碳达峰实施方案 works towards
 
 # ------------------------------------------------------------------ words
 # A clause sets a goal when it holds one of these; each names a comparator (None: keeps ≥).
@@ -195,6 +196,8 @@ class TargetCandidate:
     start: int  # where the sentence starts in the document
     offset: int  # where the value stands in the document
     section: str
+    # the sentence gives no year: the plan's horizon (its last goal year) stands in for it
+    year_from_horizon: bool = False
 
 
 @dataclass(frozen=True)
@@ -281,16 +284,30 @@ def _scope(name: str, unit: str) -> tuple[str, tuple[str, ...]]:
     return "indicator", ()
 
 
+def plan_horizon(sentences: Iterable[SentenceLike]) -> int | None:
+    """The year a carbon-peak plan runs to: 2030 when it names it (碳达峰 by 2030), else its
+    last goal year. Undated commitments are read as holding to it, and say so."""
+    goal_years = {y for s in sentences for _, y in _years(s.text) if y >= FIRST_TARGET_YEAR}
+    if not goal_years:
+        return None
+    return PEAK_YEAR if PEAK_YEAR in goal_years else max(goal_years)
+
+
 def target_candidates(sentences: Iterable[SentenceLike]) -> list[TargetCandidate]:
     """Every quantity that a sentence sets as a goal for a year from 2021 on."""
     found: list[TargetCandidate] = []
+    sentences = list(sentences)
+    horizon = plan_horizon(sentences)
     context_year: int | None = None
     last_end = -1
     previous = ""
+    section: str | None = None
     for sentence in sentences:
         text = sentence.text
-        if sentence.start > last_end + 2:  # a new paragraph: the year context ends
+        # a new paragraph or numbered item: the year context ends
+        if sentence.start > last_end + 2 or sentence.section != section:
             context_year = None
+        section = sentence.section
         # a year broken across lines: "…到 2025" / "年，全区…"
         broken = re.search(r"(20[2-6]\d)\s*$", previous)
         if broken and text.lstrip().startswith("年"):
@@ -312,6 +329,9 @@ def target_candidates(sentences: Iterable[SentenceLike]) -> list[TargetCandidate
             preceding = [y for p, y in years if p < position]
             following = [y for p, y in years if p > position]
             year = preceding[-1] if preceding else following[0] if following else context_year
+            undated = year is None
+            if undated:
+                year = horizon  # "确保生活垃圾无害化处理率达到100%": holds to the horizon
             if year is None or year < FIRST_TARGET_YEAR:
                 continue
             before, after = _clause(text, position)
@@ -344,24 +364,32 @@ def target_candidates(sentences: Iterable[SentenceLike]) -> list[TargetCandidate
                     start=sentence.start,
                     offset=sentence.start + position,
                     section=sentence.section,
+                    year_from_horizon=undated,
                 )
             )
         found.extend(quantities)
         year_here = years[-1][1] if years else context_year
         if year_here is not None and year_here >= FIRST_TARGET_YEAR:
             found.extend(_commitments(sentence, year_here, years))
+        elif horizon is not None:
+            # "巩固散煤“清零”治理成效": an undated commitment holds to the plan's horizon
+            found.extend(
+                replace(c, year_from_horizon=True) for c in _commitments(sentence, horizon, years)
+            )
         found.extend(_milestones(sentence, years or ([(0, context_year)] if context_year else [])))
         previous = text
     return found
 
 
 # Commitments without a number: 全覆盖 is 100 %, "2030年前碳达峰" a milestone recorded as 1
-_FULL_COVERAGE = re.compile(r"(?:实现|达到)?全覆盖|全部实现|全面覆盖")
-_PEAK = re.compile(r"(20[2-6]\d)\s*年前\s*(?:实现)?碳达峰")
+_FULL_COVERAGE = re.compile(r"(?:实现|达到)?全覆盖|全部实现|全面覆盖|全面实现|全部实施")
+_PEAK = re.compile(r"(20[2-6]\d)\s*年前\s*(?:实现)?(?:碳达峰|达到峰值)")
 # "煤炭消费保持清零", "巩固散煤“清零”": zero, at most (less is better)
 _ZERO = re.compile(r"(?P<name>煤炭消费|散煤|煤炭)[^，。；]{0,4}?“?清零")
 # "基本建成“无废城市”", "“无废城市”建设…取得明显成效": a qualitative goal, recorded as 1
 _ZERO_WASTE = re.compile(r"建成“?无废城市|无废城市”?建设[^。；]{0,12}?取得明显成效")
+# A direction without a level ("煤炭消费继续减少", "装机容量进一步增长"): more than a 0 % change
+_DIRECTION_ONLY = re.compile(r"(?:继续|进一步)(?:减少|下降|增长)")
 
 
 def _commitments(
@@ -394,6 +422,12 @@ def _commitments(
         out.append(replace(zero, comparator="le"))
     for match in _ZERO_WASTE.finditer(text):
         out.append(candidate(1.0, "", "无废城市", "indicator", match.start()))
+    for match in _DIRECTION_ONLY.finditer(text):
+        # the year of its own period: "“十四五”时期…继续减少，…“十五五”时期…进一步减少"
+        own = [y for p, y in years if p < match.start()]
+        name = _name(_clause(text, match.start())[0]) or match.group()
+        found = candidate(0.0, "%", name + match.group()[-2:], "indicator", match.start())
+        out.append(replace(found, comparator="gt", year=own[-1] if own else year))
     for match in _PEAK.finditer(text):
         if text.rfind("《", 0, match.start()) > text.rfind("》", 0, match.start()):
             continue  # 《2030年前碳达峰行动方案》 names a document, it commits to nothing
@@ -441,6 +475,7 @@ _FACILITY_WORDS = (
     "示范工程", "项目", "工程", "基地", "湿地保护和修复", "湿地", "屏障区",
     "储备中心", "储气站", "集散中心", "码头", "锚地", "物流园", "物流区", "产业园", "科技园",
     "供热站", "供热设施", "燃气管道", "示范区",
+    "航站楼", "高压管网", "科技城", "集聚发展", "岸电设施", "铁路通道", "一体化等试点",
 )  # fmt: skip
 _FACILITY = "|".join(re.escape(w) for w in sorted(_FACILITY_WORDS, key=len, reverse=True))
 _NAME_CHARS = r"[\u4e00-\u9fa5A-Za-z0-9（）()“”\"—\-]"

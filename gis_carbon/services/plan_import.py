@@ -26,6 +26,7 @@ REVIEW_COLUMNS = (
     "kind",
     "name",
     "year",
+    "year_basis",
     "value",
     "unit",
     "comparator",
@@ -69,6 +70,8 @@ def _target_json(t: TargetCandidate) -> dict[str, Any]:
         "section": t.section,
         "offset": t.offset,
         "quote": t.quote,
+        # the sentence gives no year: the plan's horizon stands in, and the review says so
+        "year_basis": "plan_horizon" if t.year_from_horizon else "",
     }
 
 
@@ -223,9 +226,18 @@ def _add_target(ws: WorkspaceStore, plan: Plan, row: dict[str, str], author: str
         name_zh=row.get("name") or None,
         name_en=row.get("name") or None,
         section=row.get("section") or None,
-        params={"project": row.get("name")} if row.get("metric") == "milestone" else None,
+        params=_target_params(row),
         author=author,
     )
+
+
+def _target_params(row: dict[str, str]) -> dict[str, Any] | None:
+    params: dict[str, Any] = {}
+    if row.get("metric") == "milestone":
+        params["project"] = row.get("name")
+    if row.get("year_basis"):
+        params["year_basis"] = row["year_basis"]
+    return params or None
 
 
 def _add_project(ws: WorkspaceStore, plan: Plan, row: dict[str, str], author: str | None) -> None:

@@ -41,6 +41,7 @@ def open_workspace(
 
 
 _FINER_THAN_TOWN = frozenset({Precision.EXACT, Precision.VILLAGE})
+_COARSENESS = (Precision.EXACT, Precision.VILLAGE, Precision.TOWN, Precision.DISTRICT)
 
 
 def _municipality_wide(record: dict[str, Any]) -> bool:
@@ -72,6 +73,11 @@ def seed_location(record: dict[str, Any]) -> tuple[float, float, Precision, str]
             # a point from a doubtful source is no better than the township it names
             where = Precision.TOWN
             note += "; low-confidence source: township precision"
+        stated = record.get("precision")
+        if stated and _COARSENESS.index(Precision(stated)) > _COARSENESS.index(where):
+            # an exact point of the whole port stands for a terminal somewhere inside it
+            where = Precision(stated)
+            note += f"; a facility within the place: {where.value} precision"
         return lon, lat, where, note
     from gis_carbon.geo.boundaries import representative_point
 

@@ -33,6 +33,55 @@ def storage_problems(conn: sqlite3.Connection, *, quick: bool = False) -> list[s
     ]
     problems += _geopackage(conn)
     problems += _history(conn)
+    problems += _undecodable_text(conn)
+    return problems
+
+
+def _undecodable_text(conn: sqlite3.Connection, *, most: int = 20) -> list[str]:
+    """Text that is not UTF-8: a flipped byte inside a value passes SQLite's integrity check
+    (the pages are sound) but would stop every read of that row with a decode error."""
+    tables = [
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " AND name NOT LIKE 'rtree_%'"
+        )
+    ]
+    columns_of = {
+        table: [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
+        for table in tables
+    }
+    problems: list[str] = []
+    previous = conn.text_factory
+    conn.text_factory = bytes  # read the raw bytes; decoding is what is being checked
+    try:
+        for table, columns in columns_of.items():
+            if not columns:
+                continue
+            kinds = ", ".join(f'typeof("{c}")' for c in columns)
+            values = ", ".join(f'"{c}"' for c in columns)
+            query = f'SELECT rowid, {kinds}, {values} FROM "{table}"'
+            try:
+                rows = conn.execute(query)
+            except sqlite3.OperationalError:  # a WITHOUT ROWID table or a view-like module
+                continue
+            for row in rows:
+                kind_of = row[1 : 1 + len(columns)]
+                for column, kind, value in zip(
+                    columns, kind_of, row[1 + len(columns) :], strict=True
+                ):
+                    if kind != b"text":
+                        continue
+                    try:
+                        value.decode("utf-8")
+                    except UnicodeDecodeError:
+                        problems.append(
+                            f"damaged text: {table} row {row[0]} column {column} is not UTF-8"
+                        )
+                        if len(problems) >= most:
+                            return problems
+    finally:
+        conn.text_factory = previous
     return problems
 
 

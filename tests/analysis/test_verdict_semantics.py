@@ -90,7 +90,7 @@ def test_a_target_naming_operation_counts_operating_plants_by_default(seeded) ->
         ("jinshi.afforestation_area.2025", "人工造林 2.55 万亩"),
         ("jinshi.forest_tending_area.2025", "森林抚育 1.05 万亩"),
         ("jinshi.oil_tea_area.2025", "2 万亩优质油茶丰产林"),
-        ("jinshi.reserve_forest_area.2025", "1 万亩国家储备林任务"),
+        ("jinshi.reserve_forest_area.2030", "1 万亩国家储备林任务"),
     ],
 )
 def test_a_work_programme_never_meets_the_target_it_restates(  # type: ignore[no-untyped-def]

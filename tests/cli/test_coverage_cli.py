@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,40 @@ def test_every_shipped_project_and_target_is_on_its_plans_checklist(plan_id: str
     shipped = {f"project:{r['id']}" for r in seed_project_records() if r["plan_id"] == plan_id}
     shipped |= {f"target:{t.id}" for t in seed_targets() if t.plan_id == plan_id}
     assert shipped - listed == set()
+
+
+# A sentence that carries a number, a date or a word of "all / zero / peak" is a commitment
+# or names one; page headings ("1．…"), the issue date and the document number are not.
+_COMMITMENT_MARK = re.compile(
+    r"[0-9０-９]|全覆盖|全部|全面实现|清零|零填埋|达到峰值|碳达峰目标|如期完成"
+)
+_NOT_A_COMMITMENT = re.compile(r"^[0-9]+．|^\d{4}年\d{1,2}月\d{1,2}日$|^\S+〔\d{4}〕\d+号$")
+
+
+@pytest.mark.parametrize("plan_id", ["tianjin", "tianjin_pilot"])
+def test_every_commitment_sentence_is_on_the_checklist(plan_id: str) -> None:
+    plan = next(p for p in seed_plans() if p.id == plan_id)
+    text = (SEEDS / str(plan.source_file)).read_text(encoding="utf-8")
+    quotes = [r.quote for r in plan_coverage(plan_id).rows]
+    sentences = [
+        s.strip()
+        for s in re.split(r"(?<=[。；！？])|\n", text)
+        if _COMMITMENT_MARK.search(s) and not _NOT_A_COMMITMENT.match(s.strip())
+    ]
+    assert sentences
+    missing = [s for s in sentences if not any(q in s or s in q for q in quotes)]
+    assert missing == []
+
+
+def test_coverage_of_tianjin_lists_the_port_and_the_abroad_items(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = ["--workspace", str(tmp_path / "w.gpkg"), "coverage", "--plan", "天津市", "--json"]
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["silent"] == 0 and report["shipped"] >= 60 and report["unmappable"] >= 30
+    by_quote = {r["quote"]: r for r in report["rows"]}
+    dasu = next(r for q, r in by_quote.items() if "巴基斯坦达苏水电站" in q)
+    assert dasu["state"] == "unmappable" and "abroad" in dasu["reason"]
+    port = next(r for q, r in by_quote.items() if "推进码头岸电设施建设" in q)
+    assert "project:tianjin.tianjin_port_shore_power" in port["shipped_as"]

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from project_db.seed_data import seed_project_records
+
 from .conftest import new_database
 
 pytestmark = pytest.mark.team
@@ -37,8 +39,6 @@ def test_init_grant_members_and_the_same_plans_as_a_file(pg_cluster, tmp_path: P
     )
     done = _run(pg_cluster, "--workspace", url, "team", "init")
     assert done.returncode == 0, done.stderr
-    from project_db.seed_data import seed_project_records
-
     shipped = len(seed_project_records())
     assert (
         f"team workspace ready (0001_team_schema, 0002_team_rights); {shipped} projects"
