@@ -48,8 +48,7 @@ def _undecodable_text(conn: sqlite3.Connection, *, most: int = 20) -> list[str]:
         )
     ]
     columns_of = {
-        table: [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
-        for table in tables
+        table: [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')] for table in tables
     }
     problems: list[str] = []
     previous = conn.text_factory
