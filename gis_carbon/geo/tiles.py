@@ -75,7 +75,9 @@ class TileSource:
         if self.crs not in CRSES:
             raise ValidationError(f"tile source {self.id}: crs {self.crs!r} is not one of {CRSES}")
         if not all(part in self.url for part in ("{z}", "{x}", "{y}")):
-            raise ValidationError(f"tile source {self.id}: url {self.url!r} lacks {{z}}/{{x}}/{{y}}")
+            raise ValidationError(
+                f"tile source {self.id}: url {self.url!r} lacks {{z}}/{{x}}/{{y}}"
+            )
 
 
 _TIANDITU = (
@@ -242,7 +244,7 @@ def fetch_tile(url: str, timeout_s: float = 10.0) -> bytes:
     host = urllib.parse.urlsplit(url).netloc
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
             body: bytes = response.read()
     except urllib.error.HTTPError as exc:
         raise TileFetchError(f"{host}: HTTP {exc.code}") from exc

@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QPointF, QRectF, QRunnable, QSettings, Qt, QThreadPool, Signal
-from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QImage, QPainter, QPolygonF, QTransform
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QColor,
+    QFont,
+    QImage,
+    QPainter,
+    QPolygonF,
+    QTransform,
+)
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -190,7 +199,10 @@ class BasemapLayer(QObject):
             image = self.images.get(tile)
             if image is None:
                 continue
-            screen = [QPointF(*map(float, view.world_to_screen(x, y))) for x, y in self.corners_world(tile)]
+            screen = [
+                QPointF(*map(float, view.world_to_screen(x, y)))
+                for x, y in self.corners_world(tile)
+            ]
             square = QPolygonF(
                 [
                     QPointF(0, 0),
@@ -205,7 +217,9 @@ class BasemapLayer(QObject):
                 painter.drawImage(0, 0, image)
         painter.restore()
 
-    def paint_attribution(self, painter: QPainter, width: float, height: float, family: str) -> None:
+    def paint_attribution(
+        self, painter: QPainter, width: float, height: float, family: str
+    ) -> None:
         """The source's attribution at the bottom centre of the map."""
         font = QFont(family)
         font.setPixelSize(11)
@@ -213,7 +227,9 @@ class BasemapLayer(QObject):
         painter.setFont(font)
         text = self.source.attribution
         box = painter.fontMetrics().boundingRect(text).adjusted(-5, -2, 5, 2)
-        rect = QRectF(width / 2 - box.width() / 2, height - box.height() - 2, box.width(), box.height())
+        rect = QRectF(
+            width / 2 - box.width() / 2, height - box.height() - 2, box.width(), box.height()
+        )
         painter.fillRect(rect, QColor(255, 255, 255, 200))
         painter.setPen(QColor("#333333"))
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
@@ -255,7 +271,9 @@ class BasemapKeyDialog(QDialog):
         self.tianditu_key.setObjectName("tianditu_key")
         self.tianditu_key.setPlaceholderText(tr("your key from console.tianditu.gov.cn"))
         form.addRow(tr("Tianditu key"), self.tianditu_key)
-        note = QLabel(tr("Tiles are kept in the cache folder, so a region seen once works offline."))
+        note = QLabel(
+            tr("Tiles are kept in the cache folder, so a region seen once works offline.")
+        )
         note.setWordWrap(True)
         form.addRow(note)
         buttons = QDialogButtonBox(
@@ -332,7 +350,11 @@ class BasemapMenu(QObject):
         key = ""
         if source.needs_key:
             key = str(self.window.settings.value(SETTINGS_KEY_TIANDITU, "") or "")
-            if not key and self.open_settings() and self.window.settings.value(SETTINGS_KEY_TIANDITU):
+            if (
+                not key
+                and self.open_settings()
+                and self.window.settings.value(SETTINGS_KEY_TIANDITU)
+            ):
                 key = str(self.window.settings.value(SETTINGS_KEY_TIANDITU))
             if not key:
                 self.window.statusBar().showMessage(

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -143,7 +144,7 @@ class MeasureTool(QObject):
         self.hover = None
         self._update_text()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if not self.active():
             return False
         kind = event.type()
@@ -200,14 +201,22 @@ class MeasureTool(QObject):
             font = QFont(self.canvas.font_family)
             font.setPixelSize(13)
             painter.setFont(font)
-            anchor = screen[-1] + QPointF(12, -12)
-            box = QRectF(painter.fontMetrics().boundingRect(self.text)).adjusted(-6, -4, 6, 4)
-            box.moveBottomLeft(anchor)
+            # one line per part (area, perimeter), kept inside the map
+            text = self.text.replace(" · ", "\n")
+            box = QRectF(
+                painter.fontMetrics().boundingRect(
+                    0, 0, 2000, 200, int(Qt.AlignmentFlag.AlignLeft), text
+                )
+            ).adjusted(-6, -4, 6, 4)
+            box.moveBottomLeft(screen[-1] + QPointF(12, -12))
+            width, height = self.canvas.width(), self.canvas.height()
+            box.moveLeft(max(4.0, min(box.left(), width - box.width() - 4)))
+            box.moveTop(max(4.0, min(box.top(), height - box.height() - 4)))
             painter.setPen(QPen(QColor("#6a1b9a"), 1))
             painter.setBrush(QColor(255, 255, 255, 230))
             painter.drawRoundedRect(box, 4, 4)
             painter.setPen(QColor("#222222"))
-            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self.text)
+            painter.drawText(box.adjusted(6, 4, -6, -4), int(Qt.AlignmentFlag.AlignLeft), text)
         painter.restore()
 
 
@@ -220,7 +229,7 @@ class SearchBox(QWidget):
 
     def __init__(self, window: Any) -> None:
         super().__init__()
-        self.window = window
+        self.main_window = window
         self.entries: dict[str, tuple[str, Any]] = {}  # shown text → (kind, code or id)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 3, 4, 3)
@@ -236,15 +245,17 @@ class SearchBox(QWidget):
         self.edit.setCompleter(self.completer)
         self.completer.activated.connect(self.go)
         self.edit.returnPressed.connect(lambda: self.go(self.edit.text()))
-        self.edit.textEdited.connect(lambda _t: self.refresh())
+        self.edit.textChanged.connect(lambda _t: self.refresh())
         layout.addWidget(self.edit)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self._signature: tuple[int, ...] = ()
 
     def refresh(self) -> None:
         """Rebuild the candidates when boundaries or projects changed since the last time."""
-        canvas = self.window.canvas
+        canvas = self.main_window.canvas
         layers = [canvas.data.get(key) for key in ("provinces", "counties")]
-        signature = tuple(len(getattr(d, "codes", ())) for d in layers) + (len(canvas.projects),)
+        # the objects themselves: a reload (or an edit) of projects builds a new dict
+        signature = (*(id(d) for d in layers), id(canvas.projects))
         if signature == self._signature:
             return
         self._signature = signature
@@ -253,15 +264,17 @@ class SearchBox(QWidget):
             if data is None:
                 continue
             for code, name in zip(data.codes, data.names, strict=True):
-                parent = self.window.region_names.get(code[:2] + "0000", "")
-                text = f"{name} — {kind_label}" + (f" · {parent}" if parent and parent != name else "")
+                parent = self.main_window.region_names.get(code[:2] + "0000", "")
+                text = f"{name} — {kind_label}" + (
+                    f" · {parent}" if parent and parent != name else ""
+                )
                 entries.setdefault(text, ("region", code))
         for pid, project in sorted(canvas.projects.items()):
             entries.setdefault(f"{project.name} — {tr('project')} #{pid}", ("project", pid))
         self.entries = entries
         self.model.setStringList(list(entries))
 
-    def find(self, text: str) -> tuple[str, Any] | None:
+    def lookup(self, text: str) -> tuple[str, Any] | None:
         """The entry shown as `text`, else the first whose name is `text`, else the first
         whose name contains it (regions before projects)."""
         self.refresh()
@@ -280,17 +293,21 @@ class SearchBox(QWidget):
         return None
 
     def go(self, text: str) -> bool:
-        target = self.find(text)
+        target = self.lookup(text)
         if target is None:
-            self.window.statusBar().showMessage(tr("Nothing found for {text}").format(text=text), 5000)
+            self.main_window.statusBar().showMessage(
+                tr("Nothing found for {text}").format(text=text), 5000
+            )
             return False
         kind, key = target
-        canvas = self.window.canvas
+        canvas = self.main_window.canvas
         if kind == "region":
-            bounds = self.window._region_bounds(key)
+            bounds = self.main_window._region_bounds(key)
             if bounds is None:
                 return False
-            canvas.set_view(canvas.view.resized(canvas.width(), canvas.height()).fitted(bounds, margin=0.08))
+            canvas.set_view(
+                canvas.view.resized(canvas.width(), canvas.height()).fitted(bounds, margin=0.08)
+            )
         else:
             canvas.set_selection({key})
             zoom_to_lonlat_box(canvas, canvas.projects[key].geometry.bounds)
@@ -339,11 +356,11 @@ def put_above(canvas: MapCanvas, window: Any, widget: QWidget) -> None:
     parent = canvas.parentWidget()
     if window.centralWidget() is canvas:
         window.takeCentralWidget()
-        layout.addWidget(canvas)
+        layout.addWidget(canvas, 1)
         window.setCentralWidget(container)
-    elif parent is not None and parent.layout() is not None:
-        parent.layout().replaceWidget(canvas, container)
-        layout.addWidget(canvas)
+    elif parent is not None and (parent_layout := parent.layout()) is not None:
+        parent_layout.replaceWidget(canvas, container)
+        layout.addWidget(canvas, 1)
     else:  # somewhere unknown: keep the canvas where it is, the box over its top edge
         widget.setParent(canvas)
         widget.show()
@@ -423,7 +440,7 @@ def export_view(canvas: MapCanvas, path: str | Path, dpi: float) -> Path:
         raise ExportError(f"{path.name}: the map view exports to .png or .pdf, not {suffix!r}")
     image = render_view(canvas, dpi)
     if suffix == ".png":
-        if not image.save(str(path), "PNG"):
+        if not image.save(str(path)):  # PNG, by the suffix
             raise ExportError(f"{path}: could not be written")
         return path
     writer = QPdfWriter(str(path))
@@ -444,7 +461,9 @@ def export_view(canvas: MapCanvas, path: str | Path, dpi: float) -> Path:
 class ExportViewDialog(QDialog):
     """File → Export map view…: a file (PNG or PDF) and a DPI."""
 
-    def __init__(self, canvas: MapCanvas, parent: QWidget | None = None, directory: str = "") -> None:
+    def __init__(
+        self, canvas: MapCanvas, parent: QWidget | None = None, directory: str = ""
+    ) -> None:
         super().__init__(parent)
         self.canvas = canvas
         self.setWindowTitle(tr("Export map view"))
@@ -542,6 +561,7 @@ class MapTools(QObject):
     def _show_measure(self, text: str) -> None:
         label = self.window.measure_label
         label.setText(text)
+        label.setMinimumWidth(label.fontMetrics().horizontalAdvance(text) + 8)
         label.setVisible(bool(text))
 
     def _context_menu(self, pos: QPoint) -> None:

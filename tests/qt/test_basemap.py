@@ -42,7 +42,7 @@ class TileServer:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 owner.requests.append((self.path, self.headers.get("User-Agent", "")))
                 try:
                     z, x, y = (int(p) for p in self.path.strip("/").removesuffix(".png").split("/"))
@@ -107,7 +107,9 @@ def _show_basemap(canvas, source, cache_dir, qtbot):
     set_basemap(canvas, layer)
     canvas.repaint()  # the first paint asks for the view's tiles
     wanted = layer.tiles_for(canvas.view)
-    qtbot.waitUntil(lambda: all(t in layer.images or t in layer.failed for t in wanted), timeout=20_000)
+    qtbot.waitUntil(
+        lambda: all(t in layer.images or t in layer.failed for t in wanted), timeout=20_000
+    )
     canvas.repaint()
     return layer, wanted
 
@@ -116,7 +118,9 @@ def _grab(canvas):
     return canvas.grab().toImage()
 
 
-def test_tiles_are_fetched_cached_in_mbtiles_and_drawn_offline(canvas, tile_server, tmp_path, qtbot):
+def test_tiles_are_fetched_cached_in_mbtiles_and_drawn_offline(
+    canvas, tile_server, tmp_path, qtbot
+):
     from gis_carbon.qt.basemap import set_basemap
 
     source = tile_server.source()
@@ -127,7 +131,7 @@ def test_tiles_are_fetched_cached_in_mbtiles_and_drawn_offline(canvas, tile_serv
     paths = {path for path, _ua in tile_server.requests}
     assert {f"/{t.z}/{t.x}/{t.y}.png" for t in wanted} == paths
     assert {ua for _p, ua in tile_server.requests} == {USER_AGENT}
-    assert set(wanted) == set(covering_tiles(VIEW_OF(canvas), z))
+    assert set(wanted) == set(covering_tiles(_view_bounds(canvas), z))
 
     # The MBTiles file: metadata, and each tile under its TMS row (y flipped).
     mbtiles = tmp_path / "tiles" / "local.mbtiles"
@@ -160,7 +164,7 @@ def test_tiles_are_fetched_cached_in_mbtiles_and_drawn_offline(canvas, tile_serv
     assert offline == online
 
 
-def VIEW_OF(canvas):  # noqa: N802 (reads like the constant it replaces)
+def _view_bounds(canvas):
     minx, miny, maxx, maxy = canvas.view.extent
     from gis_carbon.model.map_state import world_to_lonlat
 
