@@ -225,7 +225,8 @@ class MeasureTool(QObject):
 
 class SearchBox(QWidget):
     """A line above the map: type a region's or a project's name, pick it, the map zooms to
-    it. Candidates come from the loaded boundaries (provinces and counties) and projects."""
+    it. Candidates come from the loaded boundaries (provinces and counties), the townships of
+    the workspace's township layers (read on a worker) and the projects."""
 
     def __init__(self, window: Any) -> None:
         super().__init__()
@@ -249,13 +250,16 @@ class SearchBox(QWidget):
         layout.addWidget(self.edit)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self._signature: tuple[int, ...] = ()
+        self.townships: list[tuple[str, str, tuple[float, ...]]] = []
+        self._township_layers: tuple[str, ...] | None = None
 
     def refresh(self) -> None:
         """Rebuild the candidates when boundaries or projects changed since the last time."""
         canvas = self.main_window.canvas
+        self._load_townships()
         layers = [canvas.data.get(key) for key in ("provinces", "counties")]
         # the objects themselves: a reload (or an edit) of projects builds a new dict
-        signature = (*(id(d) for d in layers), id(canvas.projects))
+        signature = (*(id(d) for d in layers), id(self.townships), id(canvas.projects))
         if signature == self._signature:
             return
         self._signature = signature
@@ -269,10 +273,33 @@ class SearchBox(QWidget):
                     f" · {parent}" if parent and parent != name else ""
                 )
                 entries.setdefault(text, ("region", code))
+        for code, name, bounds in self.townships:
+            county = self.main_window.region_names.get(code[:6], "")
+            text = f"{name} — {tr('township')}" + (f" · {county}" if county else "")
+            entries.setdefault(text, ("place", bounds))
         for pid, project in sorted(canvas.projects.items()):
             entries.setdefault(f"{project.name} — {tr('project')} #{pid}", ("project", pid))
         self.entries = entries
         self.model.setStringList(list(entries))
+
+    def _load_townships(self) -> None:
+        """Read the township names on a worker when the workspace's layers changed."""
+        window = self.main_window
+        layers = tuple(layer.id for layer in window.canvas.state.layers)
+        if layers == self._township_layers:
+            return
+        self._township_layers = layers
+
+        def work(_feedback: Any, ws: Any) -> list[tuple[str, str, tuple[float, ...]]]:
+            from gis_carbon.services.regions import township_places
+
+            return township_places(ws)
+
+        def loaded(places: list[tuple[str, str, tuple[float, ...]]]) -> None:
+            self.townships = places
+            self.refresh()
+
+        window._track(tr("Reading township names"), work, loaded, workspace=True)
 
     def lookup(self, text: str) -> tuple[str, Any] | None:
         """The entry shown as `text`, else the first whose name is `text`, else the first
@@ -301,7 +328,9 @@ class SearchBox(QWidget):
             return False
         kind, key = target
         canvas = self.main_window.canvas
-        if kind == "region":
+        if kind == "place":
+            zoom_to_lonlat_box(canvas, key)
+        elif kind == "region":
             bounds = self.main_window._region_bounds(key)
             if bounds is None:
                 return False
@@ -526,7 +555,7 @@ class MapTools(QObject):
     def __init__(self, window: Any, view_menu: QMenu, tools_menu: QMenu, file_menu: QMenu) -> None:
         super().__init__(window)
         self.window = window
-        canvas = window.canvas
+        canvas = self.canvas = window.canvas
         self.measure = MeasureTool(canvas, self._show_measure)
         group = window.tool_actions[Tool.PAN].actionGroup()
         self.measure_actions: dict[str, QAction] = {}
@@ -557,6 +586,15 @@ class MapTools(QObject):
         from gis_carbon.qt.basemap import BasemapMenu
 
         self.basemaps = BasemapMenu(window, view_menu)
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            layer = self.canvas.basemap
+            if layer is not None:  # queued tiles are dropped; a fetch under way ends on its own
+                layer.wanted = frozenset()
+                layer.pool.clear()
+        return False
 
     def _show_measure(self, text: str) -> None:
         label = self.window.measure_label
