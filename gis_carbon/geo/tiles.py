@@ -69,7 +69,9 @@ class TileSource:
     max_zoom: int = 18
     needs_key: bool = False  # the user's own key (天地图) goes into {key}
     subdomains: tuple[str, ...] = ()
-    image_format: str = "png"
+    image_format: str = "png"  # as cached: a tile with labels laid over it is a PNG
+    # A second layer of the same grid drawn over each tile (天地图's place names, cva/cia)
+    label_url: str = ""
 
     def __post_init__(self) -> None:
         if self.crs not in CRSES:
@@ -108,6 +110,7 @@ SOURCES: dict[str, TileSource] = {
             max_zoom=18,
             needs_key=True,
             subdomains=tuple("01234567"),
+            label_url=_TIANDITU.replace("{layer}", "cva"),
         ),
         TileSource(
             "tianditu_img",
@@ -119,7 +122,7 @@ SOURCES: dict[str, TileSource] = {
             max_zoom=18,
             needs_key=True,
             subdomains=tuple("01234567"),
-            image_format="jpg",
+            label_url=_TIANDITU.replace("{layer}", "cia"),
         ),
         TileSource(
             "amap",
@@ -224,11 +227,13 @@ def tile_corners_wgs84(tile: TileKey, crs: str = "wgs84") -> list[tuple[float, f
     return [_from_tile_datum(crs, lon, lat) for lon, lat in corners]
 
 
-def tile_url(source: TileSource, tile: TileKey, key: str = "") -> str:
-    """The URL of one tile; a source that needs a key refuses to build one without it."""
+def tile_url(source: TileSource, tile: TileKey, key: str = "", labels: bool = False) -> str:
+    """The URL of one tile (of its label layer with `labels`); a source that needs a key
+    refuses to build one without it."""
     if source.needs_key and not key.strip():
-        raise TileFetchError(f"{source.name_en}: a key is needed (Settings → basemap key)")
-    url = source.url.format(z=tile.z, x=tile.x, y=tile.y, key=key.strip(), s="{s}")
+        raise TileFetchError(f"{source.name_en}: a key is needed (View → Basemap → settings)")
+    template = source.label_url if labels else source.url
+    url = template.format(z=tile.z, x=tile.x, y=tile.y, key=key.strip(), s="{s}")
     if source.subdomains:
         url = url.replace("{s}", source.subdomains[(tile.x + tile.y) % len(source.subdomains)])
     return url

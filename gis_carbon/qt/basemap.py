@@ -16,7 +16,18 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QPointF, QRectF, QRunnable, QSettings, Qt, QThreadPool, Signal
+from PySide6.QtCore import (
+    QBuffer,
+    QIODevice,
+    QObject,
+    QPointF,
+    QRectF,
+    QRunnable,
+    QSettings,
+    Qt,
+    QThreadPool,
+    Signal,
+)
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -54,6 +65,8 @@ from gis_carbon.model.map_state import Viewport, lonlat_to_world, world_to_lonla
 from gis_carbon.qt.i18n import language, tr
 
 MAX_CONCURRENT = 4
+ANCESTOR_LEVELS = 3
+TILE_PX = 256
 MEMORY_TILES = 512  # decoded tiles kept in memory (about 128 MB at most)
 NOTE_EVERY_S = 5.0
 SETTINGS_KEY_TIANDITU = "basemap/tianditu_key"
@@ -83,15 +96,33 @@ class _TileTask(QRunnable):
             data = layer.cache.get(tile)
             if data is None:
                 data = fetch_tile(tile_url(layer.source, tile, layer.key))
+                if layer.source.label_url:
+                    labels = fetch_tile(tile_url(layer.source, tile, layer.key, labels=True))
+                    data = _overlaid(data, labels)
                 layer.cache.put(tile, data)
         except TileFetchError as exc:
             self.signals.failed.emit(tile, str(exc))
+            return
+        except Exception as exc:  # a broken cache file, an odd answer: a blank tile, a note
+            self.signals.failed.emit(tile, f"{tile.z}/{tile.x}/{tile.y}: {exc}")
             return
         image = QImage.fromData(data)
         if image.isNull():
             self.signals.failed.emit(tile, f"tile {tile.z}/{tile.x}/{tile.y} is not an image")
             return
         self.signals.loaded.emit(tile, image)
+
+
+def _overlaid(base: bytes, labels: bytes) -> bytes:
+    """A tile with its label tile drawn over it, as PNG bytes (what the cache keeps)."""
+    image = QImage.fromData(base).convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+    painter = QPainter(image)
+    painter.drawImage(0, 0, QImage.fromData(labels))
+    painter.end()
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stubs say bytes; str works
+    return bytes(buffer.data().data())
 
 
 class BasemapLayer(QObject):
@@ -189,32 +220,44 @@ class BasemapLayer(QObject):
             self._corners[tile] = corners
         return corners
 
+    def _image_or_ancestor(self, tile: TileKey) -> tuple[QImage | None, QRectF]:
+        """The tile's image, or while it loads the part of a loaded tile up to
+        ANCESTOR_LEVELS zooms above that covers it (blurred, but no blank flash on zoom)."""
+        image = self.images.get(tile)
+        if image is not None:
+            return image, QRectF(0, 0, image.width(), image.height())
+        for up in range(1, min(ANCESTOR_LEVELS, tile.z) + 1):
+            parent = TileKey(tile.z - up, tile.x >> up, tile.y >> up)
+            image = self.images.get(parent)
+            if image is not None:
+                part = image.width() / (1 << up)
+                column, row = tile.x - (parent.x << up), tile.y - (parent.y << up)
+                return image, QRectF(column * part, row * part, part, part)
+        return None, QRectF()
+
     def paint(self, painter: QPainter, view: Viewport, zoom: int | None = None) -> None:
         """Draw the loaded tiles of the view (and ask for the missing ones)."""
         tiles = self.tiles_for(view, zoom)
         self.request(tiles)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        base = painter.transform()
         for tile in reversed(tiles):  # the centre last: it wins any seam
-            image = self.images.get(tile)
+            image, source = self._image_or_ancestor(tile)
             if image is None:
                 continue
             screen = [
                 QPointF(*map(float, view.world_to_screen(x, y)))
                 for x, y in self.corners_world(tile)
             ]
+            size = float(TILE_PX)
             square = QPolygonF(
-                [
-                    QPointF(0, 0),
-                    QPointF(image.width(), 0),
-                    QPointF(image.width(), image.height()),
-                    QPointF(0, image.height()),
-                ]
+                [QPointF(0, 0), QPointF(size, 0), QPointF(size, size), QPointF(0, size)]
             )
             transform = QTransform()
             if QTransform.quadToQuad(square, QPolygonF(screen), transform):
-                painter.setTransform(transform)
-                painter.drawImage(0, 0, image)
+                painter.setTransform(transform * base)
+                painter.drawImage(QRectF(0, 0, size, size), image, source)
         painter.restore()
 
     def paint_attribution(

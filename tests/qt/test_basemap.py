@@ -24,11 +24,17 @@ from gis_carbon.geo.tiles import (
 VIEW = (116.88, 38.90, 116.98, 38.96)
 
 
-def _tile_png(z: int, x: int, y: int) -> bytes:
-    image = Image.new("RGB", (256, 256), (200, 225, 200))
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, 255, 255), outline=(30, 90, 30), width=2)
-    draw.text((20, 120), f"{z}/{x}/{y}", fill=(0, 0, 0))
+def _tile_png(z: int, x: int, y: int, labels: bool = False) -> bytes:
+    """A light green tile with its z/x/y; its label layer: transparent, a red block at
+    (100, 100)–(150, 150)."""
+    if labels:
+        image = Image.new("RGBA", (256, 256), (0, 0, 0, 0))
+        ImageDraw.Draw(image).rectangle((100, 100, 150, 150), fill=(220, 0, 0, 255))
+    else:
+        image = Image.new("RGB", (256, 256), (200, 225, 200))
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((0, 0, 255, 255), outline=(30, 90, 30), width=2)
+        draw.text((20, 120), f"{z}/{x}/{y}", fill=(0, 0, 0))
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
@@ -44,12 +50,14 @@ class TileServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 owner.requests.append((self.path, self.headers.get("User-Agent", "")))
+                labels = self.path.startswith("/labels/")
+                path = self.path.removeprefix("/labels")
                 try:
-                    z, x, y = (int(p) for p in self.path.strip("/").removesuffix(".png").split("/"))
+                    z, x, y = (int(p) for p in path.strip("/").removesuffix(".png").split("/"))
                 except ValueError:
                     self.send_error(404)
                     return
-                body = _tile_png(z, x, y)
+                body = _tile_png(z, x, y, labels)
                 self.send_response(200)
                 self.send_header("Content-Type", "image/png")
                 self.send_header("Content-Length", str(len(body)))
@@ -64,15 +72,19 @@ class TileServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
-    def source(self, source_id: str = "local", crs: str = "wgs84") -> TileSource:
+    def source(
+        self, source_id: str = "local", crs: str = "wgs84", labels: bool = False
+    ) -> TileSource:
+        root = f"http://127.0.0.1:{self.port}"
         return TileSource(
             source_id,
             "本地瓦片",
             "Local tiles",
-            f"http://127.0.0.1:{self.port}/{{z}}/{{x}}/{{y}}.png",
+            f"{root}/{{z}}/{{x}}/{{y}}.png",
             crs,
             "© test tiles",
             max_zoom=18,
+            label_url=f"{root}/labels/{{z}}/{{x}}/{{y}}.png" if labels else "",
         )
 
     def stop(self) -> None:
@@ -151,6 +163,12 @@ def test_tiles_are_fetched_cached_in_mbtiles_and_drawn_offline(
     online = _grab(canvas)
     x, y = _inside(canvas, tile)
     assert online.pixelColor(x, y).name() == "#c8e1c8"
+
+    # While a zoomed-in tile loads, the quarter of its loaded parent stands in for it.
+    child = TileKey(tile.z + 1, 2 * tile.x + 1, 2 * tile.y)
+    image, part = layer._image_or_ancestor(child)
+    assert image is layer.images[tile]
+    assert (part.x(), part.y(), part.width(), part.height()) == (128, 0, 128, 128)
 
     # Offline: the server stops, a new layer (empty memory) draws the same view from disk.
     set_basemap(canvas, None)
@@ -252,3 +270,23 @@ def test_nothing_is_fetched_by_default(window, tile_server, tmp_path, qtbot):
     window.canvas.basemap.wait()
     menu.choose("")
     assert window.canvas.basemap is None
+
+
+def test_label_layer_is_drawn_over_each_tile_and_cached_with_it(
+    canvas, tile_server, tmp_path, qtbot
+):
+    """As 天地图 serves place names as a second layer (cva/cia): both fetched, one cached."""
+    from PySide6.QtGui import QImage
+
+    source = tile_server.source("local_labels", labels=True)
+    layer, wanted = _show_basemap(canvas, source, tmp_path, qtbot)
+    paths = {path for path, _ua in tile_server.requests}
+    for tile in wanted:
+        assert {
+            f"/{tile.z}/{tile.x}/{tile.y}.png",
+            f"/labels/{tile.z}/{tile.x}/{tile.y}.png",
+        } <= paths
+    cached = QImage.fromData(layer.cache.get(wanted[0]))
+    assert cached.pixelColor(125, 125).name() == "#dc0000"  # the label layer's block
+    assert cached.pixelColor(60, 60).name() == "#c8e1c8"  # the tile under it
+    assert len(layer.cache) == len(wanted)
