@@ -298,3 +298,32 @@ def test_label_layer_is_drawn_over_each_tile_and_cached_with_it(
     assert cached.pixelColor(125, 125).name() == "#dc0000"  # the label layer's block
     assert cached.pixelColor(60, 60).name() == "#c8e1c8"  # the tile under it
     assert len(layer.cache) == len(wanted)
+
+
+def test_tianditu_uses_the_key_from_the_settings_dialog(window, qtbot):
+    """The key typed in 底图设置 is kept in QSettings and goes into 天地图's tile URLs."""
+    from gis_carbon.geo.tiles import tile_url
+    from gis_carbon.qt.basemap import SETTINGS_KEY_TIANDITU, BasemapKeyDialog
+
+    dialog = BasemapKeyDialog(window.settings, window)
+    dialog.tianditu_key.setText(" 0123abcd ")
+    dialog.accept()
+    assert window.settings.value(SETTINGS_KEY_TIANDITU) == "0123abcd"
+    assert BasemapKeyDialog(window.settings).tianditu_key.text() == "0123abcd"
+
+    menu = window.basemap_menu
+    titles = [a.text() for a in menu.menu.actions() if a.text()]
+    assert titles[:5] == [
+        "无底图（离线）",
+        "OpenStreetMap",
+        "天地图 矢量",
+        "天地图 影像",
+        "高德地图",
+    ]
+    menu.choose("tianditu_img")  # no paint runs before it is switched off: nothing fetched
+    layer = window.canvas.basemap
+    assert layer.source.id == "tianditu_img" and layer.key == "0123abcd"
+    assert menu.actions["tianditu_img"].isChecked()
+    assert "tk=0123abcd" in tile_url(layer.source, TileKey(12, 3378, 1551), layer.key)
+    menu.choose("")
+    assert window.canvas.basemap is None and menu.actions[""].isChecked()
