@@ -66,6 +66,10 @@ from gis_carbon.qt.i18n import language, tr
 
 MAX_CONCURRENT = 4
 ANCESTOR_LEVELS = 3
+# A GCJ-02 tile's corners, moved back by an offset that changes slowly, are a parallelogram
+# to within this many pixels (drawn with a fast affine map) unless the tile is very large on
+# screen (then with the slower exact quad-to-quad map).
+QUAD_TOLERANCE_PX = 0.25
 TILE_PX = 256
 MEMORY_TILES = 512  # decoded tiles kept in memory (about 128 MB at most)
 NOTE_EVERY_S = 5.0
@@ -251,13 +255,27 @@ class BasemapLayer(QObject):
                 for x, y in self.corners_world(tile)
             ]
             size = float(TILE_PX)
-            square = QPolygonF(
-                [QPointF(0, 0), QPointF(size, 0), QPointF(size, size), QPointF(0, size)]
+            top_left, top_right, bottom_right, bottom_left = screen
+            # The affine map through three corners; the fourth lands within a fraction of
+            # a pixel (the offset changes slowly across a tile), else the exact quad map.
+            transform = QTransform(
+                (top_right.x() - top_left.x()) / size,
+                (top_right.y() - top_left.y()) / size,
+                (bottom_left.x() - top_left.x()) / size,
+                (bottom_left.y() - top_left.y()) / size,
+                top_left.x(),
+                top_left.y(),
             )
-            transform = QTransform()
-            if QTransform.quadToQuad(square, QPolygonF(screen), transform):
-                painter.setTransform(transform * base)
-                painter.drawImage(QRectF(0, 0, size, size), image, source)
+            fourth = top_right + bottom_left - top_left
+            twisted = (fourth - bottom_right).manhattanLength() > QUAD_TOLERANCE_PX
+            if twisted and not QTransform.quadToQuad(
+                QPolygonF([QPointF(0, 0), QPointF(size, 0), QPointF(size, size), QPointF(0, size)]),
+                QPolygonF(screen),
+                transform,
+            ):
+                continue
+            painter.setTransform(transform * base)
+            painter.drawImage(QRectF(0, 0, size, size), image, source)
         painter.restore()
 
     def paint_attribution(
