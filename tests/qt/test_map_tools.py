@@ -109,6 +109,14 @@ def test_search_zooms_to_a_region(window, qtbot) -> None:
     assert vx0 <= minx and vy0 <= miny and vx1 >= maxx and vy1 >= maxy
     assert (maxx - minx) > 0.6 * (vx1 - vx0) or (maxy - miny) > 0.6 * (vy1 - vy0)
 
+    # Picking the entry in the completer's list does the same.
+    window.zoom_full()
+    entry = next(s for s in shown if s.startswith("静海区 — 区县"))
+    search.completer.activated.emit(entry)
+    vx0, vy0, vx1, vy1 = canvas.view.extent
+    assert vx0 <= minx and vy0 <= miny and vx1 >= maxx and vy1 >= maxy
+    assert (maxx - minx) > 0.6 * (vx1 - vx0) or (maxy - miny) > 0.6 * (vy1 - vy0)
+
 
 def test_search_finds_a_project_and_selects_it(window, qtbot) -> None:
     canvas = window.canvas
