@@ -272,6 +272,7 @@ class MBTilesCache:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self.closed = False
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -334,6 +335,7 @@ class MBTilesCache:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            self.closed = True
 
 
 def cache_path(cache_dir: Path | str, source: TileSource) -> Path:

@@ -78,6 +78,19 @@ SETTINGS_SOURCE = "basemap/source"
 TRANSPARENT = "#00000000"
 
 
+_pool: list[QThreadPool] = []
+
+
+def fetch_pool() -> QThreadPool:
+    """The one pool every basemap fetches on (MAX_CONCURRENT requests at once). Shared and
+    never deleted, so dropping a basemap never waits on the network in the GUI thread."""
+    if not _pool:
+        pool = QThreadPool()
+        pool.setMaxThreadCount(MAX_CONCURRENT)
+        _pool.append(pool)
+    return _pool[0]
+
+
 class _TileSignals(QObject):
     loaded = Signal(object, object)  # TileKey, QImage
     failed = Signal(object, str)  # TileKey, reason
@@ -141,7 +154,6 @@ class BasemapLayer(QObject):
         cache_dir: Path | str,
         key: str = "",
         parent: QObject | None = None,
-        max_concurrent: int = MAX_CONCURRENT,
     ) -> None:
         super().__init__(parent)
         self.source, self.key = source, key
@@ -152,8 +164,7 @@ class BasemapLayer(QObject):
         self.wanted: frozenset[TileKey] = frozenset()
         self._corners: dict[TileKey, list[tuple[float, float]]] = {}
         self._last_note = 0.0
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(max_concurrent)
+        self.pool = fetch_pool()
         self._signals = _TileSignals()
         self._signals.loaded.connect(self._loaded)
         self._signals.failed.connect(self._failed)
@@ -205,9 +216,14 @@ class BasemapLayer(QObject):
         return self.pool.waitForDone(timeout_ms)
 
     def close(self) -> None:
+        """Stop asking for tiles without waiting: queued ones are dropped, a fetch under way
+        ends on its own (its tile is then refused by the closed cache, silently)."""
         self.wanted = frozenset()
         self.pool.clear()
-        self.pool.waitForDone(5000)
+        if self.cache.closed:
+            return
+        for signal in (self._signals.loaded, self._signals.failed, self._signals.skipped):
+            signal.disconnect()
         self.cache.close()
 
     # ---------------------------------------------------------------- drawing

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import sqlite3
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -43,13 +44,27 @@ def _tile_png(z: int, x: int, y: int, labels: bool = False) -> bytes:
 class TileServer:
     """Serves /z/x/y.png generated on request; records every request path and User-Agent."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay_s: float = 0.0) -> None:
         self.requests: list[tuple[str, str]] = []
+        self.busy = 0  # requests being answered now, and the most at once
+        self.most_at_once = 0
+        lock = threading.Lock()
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 owner.requests.append((self.path, self.headers.get("User-Agent", "")))
+                with lock:
+                    owner.busy += 1
+                    owner.most_at_once = max(owner.most_at_once, owner.busy)
+                try:
+                    time.sleep(delay_s)
+                    self._answer()
+                finally:
+                    with lock:
+                        owner.busy -= 1
+
+            def _answer(self) -> None:
                 labels = self.path.startswith("/labels/")
                 path = self.path.removeprefix("/labels")
                 try:
@@ -327,3 +342,29 @@ def test_tianditu_uses_the_key_from_the_settings_dialog(window, qtbot):
     assert "tk=0123abcd" in tile_url(layer.source, TileKey(12, 3378, 1551), layer.key)
     menu.choose("")
     assert window.canvas.basemap is None and menu.actions[""].isChecked()
+
+
+def test_fetches_are_limited_and_never_hold_up_the_gui(canvas, tmp_path, qtbot):
+    """A slow server (0.4 s a tile): at most MAX_CONCURRENT requests at once; painting and
+    switching the basemap off return at once while fetches are under way."""
+    from gis_carbon.qt.basemap import MAX_CONCURRENT, BasemapLayer, set_basemap
+
+    server = TileServer(delay_s=0.4)
+    try:
+        layer = BasemapLayer(server.source("slow"), tmp_path, parent=canvas)
+        set_basemap(canvas, layer)
+        started = time.perf_counter()
+        canvas.repaint()
+        assert time.perf_counter() - started < 0.1
+        wanted = layer.tiles_for(canvas.view)
+        assert len(wanted) > MAX_CONCURRENT
+        qtbot.waitUntil(lambda: server.busy >= 1, timeout=5_000)
+        started = time.perf_counter()
+        set_basemap(canvas, None)  # with requests under way
+        assert time.perf_counter() - started < 0.1
+        assert canvas.basemap is None
+        qtbot.wait(1_000)  # the running fetches end; the queued ones were dropped
+        assert 1 <= server.most_at_once <= MAX_CONCURRENT
+        assert len(server.requests) < len(wanted)
+    finally:
+        server.stop()
