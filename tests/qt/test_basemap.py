@@ -285,6 +285,7 @@ def test_nothing_is_fetched_by_default(window, tile_server, tmp_path, qtbot):
     window.canvas.repaint()
     qtbot.wait(300)
     assert tile_server.requests == []
+    assert not (tmp_path / "tiles").exists()  # no cache file either
 
     action.trigger()
     assert window.canvas.basemap is not None
