@@ -16,7 +16,13 @@ REPO = Path(__file__).resolve().parents[1]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 # The only modules of gis_carbon that run SQL: both on files that are not the workspace.
-SQL_OUTSIDE_STORAGE = {"gis_carbon/geo/boundaries.py", "gis_carbon/export/geopackage.py"}
+# Files of their own, not the workspace: the boundary cache, GeoPackage exports, and the
+# basemap tile caches (MBTiles).
+SQL_OUTSIDE_STORAGE = {
+    "gis_carbon/geo/boundaries.py",
+    "gis_carbon/export/geopackage.py",
+    "gis_carbon/geo/tiles.py",
+}
 
 
 def _copy_tree(tmp_path: Path) -> Path:

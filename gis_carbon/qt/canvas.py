@@ -58,6 +58,7 @@ class Tool(enum.StrEnum):
     DRAW_POLYGON = "draw_polygon"
     MOVE = "move"
     SELECT = "select"
+    MEASURE = "measure"  # qt.map_tools.MeasureTool handles its clicks
 
 
 _local = threading.local()
@@ -69,17 +70,23 @@ class _RenderSignals(QObject):
 
 class _RenderTask(QRunnable):
     def __init__(
-        self, generation: int, scene: Scene, view: Viewport, signals: _RenderSignals
+        self,
+        generation: int,
+        scene: Scene,
+        view: Viewport,
+        signals: _RenderSignals,
+        background: str = "#f4f1ea",
     ) -> None:
         super().__init__()
         self.generation, self.scene, self.view, self.signals = generation, scene, view, signals
+        self.background = background
         self.setAutoDelete(True)
 
     def run(self) -> None:
         renderer = getattr(_local, "renderer", None)
         if renderer is None:
             renderer = _local.renderer = Renderer()
-        image = renderer.render(self.scene, self.view)
+        image = renderer.render(self.scene, self.view, self.background)
         self.signals.done.emit(self.generation, image, self.view)
 
 
@@ -143,6 +150,12 @@ class MapCanvas(QWidget):
         self._signals.done.connect(self._on_frame)
         self.overview: QImage | None = None
         self.overview_view: Viewport | None = None
+        # An online basemap drawn under the frames (qt.basemap.set_basemap; None: offline),
+        # the frames' background (transparent over a basemap), and extra overlay painters
+        # (the measure tool): callables taking the painter, drawn last.
+        self.basemap: Any = None
+        self.background = "#f4f1ea"
+        self.overlay_painters: list[Any] = []
 
     # ---------------------------------------------------------------- view
     @property
@@ -285,7 +298,9 @@ class MapCanvas(QWidget):
     def request_render(self) -> None:
         self.generation += 1
         view = self.view.resized(max(1, self.width()), max(1, self.height()))
-        self.pool.start(_RenderTask(self.generation, self.scene(), view, self._signals))
+        self.pool.start(
+            _RenderTask(self.generation, self.scene(), view, self._signals, self.background)
+        )
 
     def _on_frame(self, generation: int, image: QImage, view: Viewport) -> None:
         if generation < getattr(self, "_shown_generation", 0):
@@ -303,7 +318,8 @@ class MapCanvas(QWidget):
     def render_now(self) -> QImage:
         """A frame of the current view, rendered synchronously (screenshots, tests)."""
         self.pool.waitForDone()  # never draw the shared paths on two threads at once
-        image = Renderer().render(self.scene(), self.view.resized(self.width(), self.height()))
+        view = self.view.resized(self.width(), self.height())
+        image = Renderer().render(self.scene(), view, self.background)
         self.generation += 1
         self._on_frame(self.generation, image, self.view.resized(self.width(), self.height()))
         return image
@@ -322,6 +338,8 @@ class MapCanvas(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#f4f1ea"))
+        if self.basemap is not None:
+            self.basemap.paint(painter, self.view)
         transform = self._frame_transform()
         if transform is not None and self.frame is not None:
             painter.save()
@@ -357,6 +375,10 @@ class MapCanvas(QWidget):
         self._paint_scale_bar(painter)
         self._paint_north_arrow(painter)
         self._paint_overview(painter)
+        if self.basemap is not None:
+            self.basemap.paint_attribution(painter, self.width(), self.height(), self.font_family)
+        for paint_overlay in self.overlay_painters:
+            paint_overlay(painter)
 
     def _paint_feature_selection(self, painter: QPainter) -> None:
         colour = QColor("#00bcd4")

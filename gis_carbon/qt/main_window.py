@@ -326,6 +326,10 @@ class MainWindow(QMainWindow):
             toolbar.addAction(action)
         toolbar.addSeparator()
         toolbar.addAction(self.action_table["zoom_plan"])
+        from gis_carbon.qt.map_tools import MapTools
+
+        self.map_tools = MapTools(self, view_menu, tools_menu, file_menu)
+        self.basemap_menu = self.map_tools.basemaps
         self._update_undo_actions()
 
     def _build_status_bar(self) -> None:
@@ -794,21 +798,15 @@ class MainWindow(QMainWindow):
         )
 
     def zoom_to_selection(self) -> None:
-        projects = [
-            self.canvas.projects[i] for i in self.canvas.selected if i in self.canvas.projects
-        ]
-        if not projects:
+        """Zoom to the selected projects and user-layer features (a point: ~1 km around)."""
+        from gis_carbon.qt.map_tools import selection_bounds, zoom_to_lonlat_box
+
+        bounds = selection_bounds(self.canvas)
+        if bounds is None:
+            self.statusBar().showMessage(tr("Nothing is selected."), 5000)
             return
         self._initial_zoom = False
-        boxes = [p.geometry.bounds for p in projects]
-        self.canvas.zoom_to_lonlat_bounds(
-            (
-                min(b[0] for b in boxes),
-                min(b[1] for b in boxes),
-                max(b[2] for b in boxes),
-                max(b[3] for b in boxes),
-            )
-        )
+        zoom_to_lonlat_box(self.canvas, bounds)
 
     def _show_coordinates(self, lon: float, lat: float) -> None:
         text = f"WGS 84: {lon:.5f}°E {lat:.5f}°N"

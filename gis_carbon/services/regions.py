@@ -290,6 +290,19 @@ def township_index(ws: WorkspaceStore) -> TownshipIndex | None:
     return TownshipIndex.from_workspace(ws)
 
 
+def township_places(ws: WorkspaceStore) -> list[tuple[str, str, tuple[float, ...]]]:
+    """Every named township of the workspace's township layers as (code, name, WGS 84
+    bounds), by code: what the map's search box offers below the counties."""
+    index = township_index(ws)
+    if index is None:
+        return []
+    return [
+        (township.code, township.name, tuple(float(v) for v in geometry.bounds))
+        for township, geometry in zip(index.townships, index._geometries, strict=True)
+        if township.name
+    ]
+
+
 def _townships(ws: WorkspaceStore | TownshipIndex | None) -> TownshipIndex | None:
     if ws is None or isinstance(ws, TownshipIndex):
         return ws
