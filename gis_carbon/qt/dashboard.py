@@ -206,8 +206,6 @@ class Dashboard(QScrollArea):
         self.message.setText(tr("The overview could not be computed: ") + str(text))
 
 
-
-
 def install_overview(window: Any, *, first: bool) -> Dashboard:
     """Put the dashboard beside the map as the window's central tabs ("Overview", "Map");
     `first` shows the overview at start. Cards are computed on the window's read worker,
