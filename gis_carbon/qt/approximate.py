@@ -135,11 +135,8 @@ def layout(
         cx, cy = float(sx[head]), float(sy[head])
         count = len(members)
         fanned = count > 1 and (key in expanded or ring_px >= FAN_OUT_RING_PX)
-        if fanned:
-            positions = fan_positions(cx, cy, count)
-        else:
-            positions = ((cx, cy),) * count
-        order = np.argsort(ids[member_rows], kind="stable")  # members in id order round the fan
+        positions = fan_positions(cx, cy, count) if fanned else ((cx, cy),) * count
+        order = np.argsort(ids[member_rows], kind="stable")  # members in id order down the fan
         groups.append(
             ApproximateGroup(
                 key=key,

@@ -36,6 +36,7 @@ from gis_carbon.model.storage import WorkspaceStore
 from gis_carbon.qt import workspace_files
 from gis_carbon.qt.canvas import MapCanvas, Tool, overview_view
 from gis_carbon.qt.chart_process import chart_png
+from gis_carbon.qt.chart_dock import install_chart_dock
 from gis_carbon.qt.dashboard import install_overview
 from gis_carbon.qt.feature_panels import AttributeTable, IdentifyPanel, feature_label
 from gis_carbon.qt.geometry_cache import BoundaryData, geometry_path
@@ -214,6 +215,7 @@ class MainWindow(QMainWindow):
         self.evaluate()
         # the overview of every plan comes first unless a plan was asked for
         install_overview(self, first=plan is None)
+        install_chart_dock(self)
         self._restore_settings()
         self.setWindowTitle(f"gis-carbon — {ws.display_name}")
         from gis_carbon.qt.team import start_watching
@@ -1068,6 +1070,7 @@ class MainWindow(QMainWindow):
         chosen = self.targets_panel.chosen
         self.targets_panel.show_progress(progress)
         self.targets_panel.set_chart(chart if chart is not None and not chart.isNull() else None)
+        self.chart_view.show_chart(self.plans[self.plan_id].name, chart, progress)
         if chosen:
             self.targets_panel.choose(chosen)
 
