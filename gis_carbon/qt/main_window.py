@@ -35,8 +35,8 @@ from gis_carbon.model.plan_commands import AddTarget, DeleteTarget, EditPlan, Ed
 from gis_carbon.model.storage import WorkspaceStore
 from gis_carbon.qt import workspace_files
 from gis_carbon.qt.canvas import MapCanvas, Tool, overview_view
-from gis_carbon.qt.chart_process import chart_png
 from gis_carbon.qt.chart_dock import install_chart_dock
+from gis_carbon.qt.chart_process import chart_png
 from gis_carbon.qt.dashboard import install_overview
 from gis_carbon.qt.feature_panels import AttributeTable, IdentifyPanel, feature_label
 from gis_carbon.qt.geometry_cache import BoundaryData, geometry_path
