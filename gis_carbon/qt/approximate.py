@@ -47,12 +47,7 @@ MEMBER_RADIUS_PX = 6.5
 PICK_PX = 14.0
 RING_COLOUR = "#6a51a3"
 # tr() keys naming a precision in labels and the legend
-PRECISION_NAMES = {
-    Precision.VILLAGE: "village",
-    Precision.TOWN: "town",
-    Precision.DISTRICT: "district",
-    Precision.EXACT: "exact",
-}
+PRECISION_NAMES = {p: f"precision:{p.value}" for p in Precision}
 SPOT_GRID_M = 1.0  # projects within a metre of each other share a spot
 
 
@@ -157,7 +152,7 @@ def cluster_label(group: ApproximateGroup) -> str:
     """What a cluster's label says: how many, and that the spot is only the region's point."""
     from gis_carbon.qt.i18n import tr
 
-    return tr("{n} projects, located to the {precision} only").format(
+    return tr("{n} projects, located to {precision} level only").format(
         n=group.count, precision=tr(PRECISION_NAMES[group.precision])
     )
 
