@@ -21,9 +21,8 @@ from typing import Any
 
 from gis_carbon.errors import ExportError
 from gis_carbon.export.common import Selection, Steps, atomic_file, targets_table
-from gis_carbon.export.folium_map import PRECISION_RADIUS_M
 from gis_carbon.model.project import Project
-from gis_carbon.model.types import PROJECT_TYPES, STATUSES
+from gis_carbon.model.types import PRECISION_RADIUS_M, PROJECT_TYPES, STATUSES
 from gis_carbon.resources import resource_path
 
 WEB_DIR = resource_path("web")

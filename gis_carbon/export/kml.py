@@ -29,7 +29,7 @@ from gis_carbon.export.common import (
     project_record,
     transform_geometry,
 )
-from gis_carbon.model.types import PROJECT_TYPES, TYPES_BY_CODE
+from gis_carbon.model.types import PRECISION_RADIUS_M, PROJECT_TYPES, TYPES_BY_CODE
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 
@@ -114,7 +114,6 @@ def is_approximate(project: Any) -> bool:
 
 def approximate_note(project: Any) -> str:
     """约 ±10 km: 位置为区县代表点 — the sentence an approximate placemark carries."""
-    from gis_carbon.export.folium_map import PRECISION_RADIUS_M
 
     precision = str(project.precision)
     radius = PRECISION_RADIUS_M[precision] / 1000

@@ -25,9 +25,8 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPolygonF
 
-from gis_carbon.export.folium_map import PRECISION_RADIUS_M
 from gis_carbon.model.map_state import Viewport
-from gis_carbon.model.types import PROJECT_TYPES, Precision
+from gis_carbon.model.types import PRECISION_RADIUS_M, PROJECT_TYPES, Precision
 
 # Stored in ProjectLayerData.precision as small integers, coarsest last.
 PRECISION_CODES: tuple[Precision, ...] = (

@@ -793,8 +793,8 @@ class MapCanvas(QWidget):
             else:
                 self.zoom_by(2.0, (pos.x(), pos.y()))
         elif self.tool in (Tool.PAN, Tool.IDENTIFY):
-            if not self.toggle_cluster_at(pos):
-                self.identify(pos, event.modifiers())
+            self.toggle_cluster_at(pos)  # a cluster fans out (or folds) and is identified
+            self.identify(pos, event.modifiers())
         elif self.tool == Tool.SELECT and self._box is not None:
             box, self._box = self._box.normalized(), None
             self.update()

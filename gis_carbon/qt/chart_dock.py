@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication, QImage, QPixmap, QResizeEvent
+from PySide6.QtGui import QGuiApplication, QImage, QPixmap, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -105,13 +105,19 @@ class ChartView(QWidget):
             self.no_data.addItem(f"{name} {target.year} — {p.reason or ''}".rstrip(" —"))
 
     def _scale(self) -> None:
-        if self.image is None:
+        # Scaling an 1800 px chart smoothly takes tens of ms on the GUI thread: only for a
+        # chart on screen (a hidden dock scales when it is shown).
+        if self.image is None or not self.isVisible():
             return
         width = max(200, self.scroll.viewport().width() - 4)
         pixmap = QPixmap.fromImage(self.image)
         if pixmap.width() > width:
             pixmap = pixmap.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
         self.picture.setPixmap(pixmap)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._scale()
 
     def copy(self) -> None:
         """The chart, as drawn (full resolution), onto the clipboard."""

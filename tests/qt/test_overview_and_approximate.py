@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -103,7 +102,8 @@ def test_overview_is_first_and_its_cards_equal_status_json(open_window, seeded_p
     assert hongqiao.card.projects_by_status == {"planned": 7}
     assert hongqiao.status_label.text() == "项目：规划 7"
     jinghai = win.dashboard.cards["jinghai"].card
-    assert [(h.name_zh, h.value, h.unit, h.pipeline) for h in jinghai.headline][0] == (
+    first = jinghai.headline[0]
+    assert (first.name_zh, first.value, first.unit, first.pipeline) == (
         "可再生能源电力装机容量",
         280.0,
         "万千瓦",
