@@ -5,10 +5,11 @@ have no data listed under it (a chart can not draw them; they must not vanish)."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QPixmap, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -24,6 +25,20 @@ from PySide6.QtWidgets import (
 from gis_carbon.qt.i18n import language, tr
 
 EXPORT_FORMATS = {"png": "PNG (*.png)", "svg": "SVG (*.svg)"}
+
+
+class _ClickFilter(QObject):
+    """Calls `action` when its widget is clicked (the targets panel's chart thumbnail)."""
+
+    def __init__(self, parent: QObject, action: Callable[[], None]) -> None:
+        super().__init__(parent)
+        self.action = action
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.MouseButtonRelease:
+            self.action()
+            return True
+        return False
 
 
 class _FitScroll(QScrollArea):
@@ -56,10 +71,10 @@ class ChartView(QWidget):
             buttons.addWidget(button)
         self.picture = QLabel(tr("Chart: computing…"))
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.scroll = _FitScroll()
-        self.scroll.resized.connect(self._scale)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(self.picture)
+        self.scroll_area = _FitScroll()
+        self.scroll_area.resized.connect(self._scale)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(self.picture)
         self.no_data_title = QLabel()
         self.no_data = QListWidget()
         lower = QWidget()
@@ -68,7 +83,7 @@ class ChartView(QWidget):
         lower_layout.addWidget(self.no_data_title)
         lower_layout.addWidget(self.no_data)
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.scroll)
+        splitter.addWidget(self.scroll_area)
         splitter.addWidget(lower)
         splitter.setSizes([4000, 1000])  # the chart gets most of the height
         layout = QVBoxLayout(self)
@@ -109,7 +124,7 @@ class ChartView(QWidget):
         # chart on screen (a hidden dock scales when it is shown).
         if self.image is None or not self.isVisible():
             return
-        width = max(200, self.scroll.viewport().width() - 4)
+        width = max(200, self.scroll_area.viewport().width() - 4)
         pixmap = QPixmap.fromImage(self.image)
         if pixmap.width() > width:
             pixmap = pixmap.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
@@ -167,7 +182,7 @@ def export_chart(window: Any, fmt: str, path: str | Path | None = None) -> None:
     window._track(tr("Exporting chart"), work, done, user=True, workspace=True)
 
 
-def install_chart_dock(window: Any) -> Any:
+def install_chart_dock(window: Any) -> ChartView:
     """The chart dock (hidden until asked for), its View-menu entry, and a click on the
     targets panel's thumbnail opening it."""
     from PySide6.QtWidgets import QDockWidget
@@ -201,8 +216,8 @@ def install_chart_dock(window: Any) -> Any:
     thumbnail = window.targets_panel.chart
     thumbnail.setToolTip(tr("Click to open the chart at full size"))
     thumbnail.setCursor(Qt.CursorShape.PointingHandCursor)
-    thumbnail.mousePressEvent = lambda _event: open_chart()
-    return dock
+    thumbnail.installEventFilter(_ClickFilter(thumbnail, open_chart))
+    return view
 
 
 __all__ = ["ChartView", "export_chart", "install_chart_dock"]

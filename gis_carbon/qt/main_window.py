@@ -215,7 +215,7 @@ class MainWindow(QMainWindow):
         self.evaluate()
         # the overview of every plan comes first unless a plan was asked for
         install_overview(self, first=plan is None)
-        install_chart_dock(self)
+        self.chart_view = install_chart_dock(self)
         self._restore_settings()
         self.setWindowTitle(f"gis-carbon — {ws.display_name}")
         from gis_carbon.qt.team import start_watching
@@ -1070,7 +1070,8 @@ class MainWindow(QMainWindow):
         chosen = self.targets_panel.chosen
         self.targets_panel.show_progress(progress)
         self.targets_panel.set_chart(chart if chart is not None and not chart.isNull() else None)
-        self.chart_view.show_chart(self.plans[self.plan_id].name, chart, progress)
+        title = self.plans[self.plan_id].name if self.plan_id else ""
+        self.chart_view.show_chart(title, chart, progress)
         if chosen:
             self.targets_panel.choose(chosen)
 

@@ -464,7 +464,10 @@ class Renderer:
         sx, sy = view.world_to_screen(data.xy[:, 0], data.xy[:, 1])
         margin = 16
         on_screen = (
-            (sx > -margin) & (sx < view.width + margin) & (sy > -margin) & (sy < view.height + margin)
+            (sx > -margin)
+            & (sx < view.width + margin)
+            & (sy > -margin)
+            & (sy < view.height + margin)
         )
         if len(data.precision) == len(data.ids):
             on_screen &= data.precision == 0  # approximate ones were drawn above

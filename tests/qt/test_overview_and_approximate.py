@@ -231,7 +231,10 @@ def test_chart_dock_full_size_copy_and_exports(open_window, seeded_path, tmp_pat
     from gis_carbon.qt.chart_dock import export_chart
 
     win = open_window("津市市")
-    win.open_chart()
+    assert not win.docks["chart"].isVisible()
+    # a click on the targets panel's thumbnail opens the chart in its dock
+    qtbot.mouseClick(win.targets_panel.chart, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(win.docks["chart"].isVisible)
     dock = win.docks["chart"]
     assert dock.isVisible() and dock.isFloating()
     assert dock.width() >= 0.8 * win.frameGeometry().width()
