@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen, QPolygonF
 
 from gis_carbon.model.map_state import Viewport
 from gis_carbon.model.types import PRECISION_RADIUS_M, PROJECT_TYPES, Precision
@@ -44,6 +44,11 @@ FAN_ROW_PX = 30.0  # between fanned members: a label, with room for the label gr
 CLUSTER_RADIUS_PX = 12.0
 MEMBER_RADIUS_PX = 6.5
 PICK_PX = 14.0
+# Above this many approximate projects in view they are a cloud of hollow dots (draw_dense):
+# rings, clusters and labels one by one would cost more than a frame.
+DETAIL_LIMIT = 3000
+RING_LIMIT = 150  # spots in view above which their precision rings are left out
+LABEL_LIMIT = 400  # as for exact projects (render.py): above this many, no labels
 RING_COLOUR = "#6a51a3"
 # tr() keys naming a precision in labels and the legend
 PRECISION_NAMES = {p: f"precision:{p.value}" for p in Precision}
@@ -98,30 +103,24 @@ def layout(
     margin: float = 60.0,
 ) -> list[ApproximateGroup]:
     """The approximate projects in (or near) the view, grouped by spot. `expanded`: spots
-    the user fanned out by clicking."""
-    if not len(precision) or not len(ids):
-        return []
-    rows = np.flatnonzero(precision > 0)
-    if not len(rows):
-        return []
-    sx, sy = view.world_to_screen(xy[rows, 0], xy[rows, 1])
-    # a ring may reach into the view from a spot outside it; the members can not
-    inside = (
-        (sx > -margin) & (sx < view.width + margin) & (sy > -margin) & (sy < view.height + margin)
-    )
-    rows, sx, sy = rows[inside], sx[inside], sy[inside]
-    if not len(rows):
+    the user fanned out by clicking. Empty above DETAIL_LIMIT of them (see `draw_dense`)."""
+    rows, sx, sy = visible(xy, precision, view, margin)
+    if not len(rows) or len(rows) > DETAIL_LIMIT:
         return []
     grid = np.round(xy[rows] / SPOT_GRID_M).astype(np.int64)
-    _, first, inverse = np.unique(grid, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    _, first, inverse, counts = np.unique(
+        grid, axis=0, return_index=True, return_inverse=True, return_counts=True
+    )
+    # the members of group g are by_group[starts[g]:starts[g] + counts[g]]
+    by_group = np.argsort(inverse.reshape(-1), kind="stable")
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     # Mercator stretches distances by 1/cos(latitude): a ring of r metres on the ground is
     # r / cos(lat) world units.
     lat = np.degrees(2 * np.arctan(np.exp(xy[rows, 1] / 6378137.0)) - np.pi / 2)
     stretch = 1.0 / np.maximum(0.05, np.cos(np.radians(lat)))
     groups = []
     for g, head in enumerate(first.tolist()):
-        members = np.flatnonzero(inverse == g)
+        members = by_group[starts[g] : starts[g] + counts[g]]
         member_rows = rows[members]
         coarsest = int(precision[member_rows].max())
         ring_px = float(RING_RADIUS_M[coarsest] * stretch[head] / view.resolution)
@@ -145,6 +144,45 @@ def layout(
             )
         )
     return groups
+
+
+def visible(
+    xy: np.ndarray, precision: np.ndarray, view: Viewport, margin: float = 60.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of the approximate projects in (or near) the view, and their screen x, y."""
+    if not len(precision) or len(precision) != len(xy):
+        return np.empty(0, np.int64), np.empty(0), np.empty(0)
+    rows = np.flatnonzero(precision > 0)
+    sx, sy = view.world_to_screen(xy[rows, 0], xy[rows, 1])
+    # a ring may reach into the view from a spot outside it; the members can not
+    inside = (
+        (sx > -margin) & (sx < view.width + margin) & (sy > -margin) & (sy < view.height + margin)
+    )
+    return rows[inside], sx[inside], sy[inside]
+
+
+def draw_dense(
+    painter: QPainter, view: Viewport, xy: np.ndarray, precision: np.ndarray, type_index: np.ndarray
+) -> None:
+    """More than DETAIL_LIMIT approximate projects in view: a cloud of hollow dots (a ring
+    of the type's colour around white), two drawPoints calls per type instead of a
+    symbol, ring and label each — they could not be told apart at this density anyway."""
+    from gis_carbon.qt.geometry_cache import polygon_from_xy
+
+    rows, sx, sy = visible(xy, precision, view, margin=8.0)
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+    for t in np.unique(type_index[rows]).tolist():
+        chosen = type_index[rows] == t
+        # several projects on one pixel draw as one
+        cells = np.unique(np.column_stack([sx[chosen], sy[chosen]]).round(), axis=0)
+        points = polygon_from_xy(cells.astype(np.float64))
+        for colour, size in ((PROJECT_TYPES[t].colour, 7.0), ("#ffffff", 3.0)):
+            pen = QPen(QColor(colour), size)
+            pen.setCapStyle(Qt.PenCapStyle.SquareCap)
+            painter.setPen(pen)
+            painter.drawPoints(points)
+    painter.restore()
 
 
 def cluster_label(group: ApproximateGroup) -> str:
@@ -194,6 +232,45 @@ def hollow_symbol(painter: QPainter, centre: QPointF, type_index: int, radius: f
         )
 
 
+_HOLLOW_IMAGES: dict[int, QImage] = {}  # type index → stamp (drawn by the render thread)
+
+
+def hollow_image(type_index: int) -> QImage:
+    """The hollow symbol pre-rendered once, stamped with drawImage (as exact symbols are)."""
+    image = _HOLLOW_IMAGES.get(type_index)
+    if image is None:
+        size = math.ceil(2 * MEMBER_RADIUS_PX + 5)
+        image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        hollow_symbol(painter, QPointF(size / 2, size / 2), type_index, MEMBER_RADIUS_PX)
+        painter.end()
+        _HOLLOW_IMAGES[type_index] = image
+    return image
+
+
+_CLUSTER_IMAGES: dict[tuple[int, str, str], QImage] = {}
+
+
+def cluster_image(count: int, colour: str, font_family: str = "") -> QImage:
+    """A cluster's disc with its count, pre-rendered (a drawText per cluster is slow)."""
+    key = (count, colour, font_family)
+    image = _CLUSTER_IMAGES.get(key)
+    if image is None:
+        if len(_CLUSTER_IMAGES) > 512:
+            _CLUSTER_IMAGES.clear()
+        size = math.ceil(2 * (CLUSTER_RADIUS_PX + 5))
+        image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        cluster_disc(painter, QPointF(size / 2, size / 2), count, colour, font_family)
+        painter.end()
+        _CLUSTER_IMAGES[key] = image
+    return image
+
+
 def dashed_ring(painter: QPainter, centre: QPointF, radius: float) -> None:
     pen = QPen(QColor(RING_COLOUR), 1.3, Qt.PenStyle.DashLine)
     painter.setPen(pen)
@@ -232,16 +309,20 @@ def draw(
     """Rings first (under everything), then clusters, fans and single hollow symbols."""
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    for group in groups:
-        if group.ring_px > MEMBER_RADIUS_PX + 2:
-            dashed_ring(painter, QPointF(group.x, group.y), group.ring_px)
-    pause()
+    if len(groups) <= RING_LIMIT:  # hundreds of overlapping rings: a grey wash, and slow
+        for group in groups:
+            if group.ring_px > MEMBER_RADIUS_PX + 2:
+                dashed_ring(painter, QPointF(group.x, group.y), group.ring_px)
+        pause()
     for group in groups:
         centre = QPointF(group.x, group.y)
         types = [int(type_index[r]) for r in group.rows]
         if group.is_cluster:
             commonest = max(set(types), key=types.count)
-            cluster_disc(painter, centre, group.count, PROJECT_TYPES[commonest].colour, font_family)
+            stamp = cluster_image(group.count, PROJECT_TYPES[commonest].colour, font_family)
+            painter.drawImage(
+                QPointF(group.x - stamp.width() / 2, group.y - stamp.height() / 2), stamp
+            )
             continue
         if group.fanned:
             painter.setPen(QPen(QColor("#888888"), 1.0))
@@ -251,7 +332,8 @@ def draw(
             painter.setBrush(QColor(RING_COLOUR))
             painter.drawEllipse(centre, 3.0, 3.0)
         for t, (px, py) in zip(types, group.positions, strict=True):
-            hollow_symbol(painter, QPointF(px, py), t, MEMBER_RADIUS_PX)
+            stamp = hollow_image(t)
+            painter.drawImage(QPointF(px - stamp.width() / 2, py - stamp.height() / 2), stamp)
         pause()
     painter.restore()
 

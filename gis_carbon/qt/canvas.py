@@ -408,6 +408,13 @@ class MapCanvas(QWidget):
             return
         view = self.view
         painter.setBrush(Qt.BrushStyle.NoBrush)
+        # a member of a fanned-out cluster is marked where the fan shows it
+        fanned = {
+            member: position
+            for group in self.approximate_groups()
+            if group.fanned
+            for member, position in zip(group.ids, group.positions, strict=True)
+        }
         for pid in ids:
             project = self.projects.get(pid)
             if project is None:
@@ -421,7 +428,7 @@ class MapCanvas(QWidget):
                 painter.setPen(pen)
                 painter.drawPath(path)
                 painter.restore()
-            x, y = view.lonlat_to_screen(*project.lonlat)
+            x, y = fanned.get(pid) or view.lonlat_to_screen(*project.lonlat)
             painter.setPen(QPen(colour, width))
             painter.drawEllipse(QPointF(x, y), 13, 13)
 

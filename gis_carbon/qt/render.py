@@ -521,8 +521,12 @@ class Renderer:
         """Projects located to a village/town/district: hollow, ringed, clustered."""
         groups = approximate.layout(data.ids, data.xy, data.precision, view, scene.expanded)
         if not groups:
+            if len(approximate.visible(data.xy, data.precision, view)[0]):
+                approximate.draw_dense(painter, view, data.xy, data.precision, data.type_index)
             return []
         approximate.draw(painter, groups, data.type_index, scene.font_family, self._pause)
+        if len(groups) > approximate.LABEL_LIMIT:
+            return []
         font = QFont(scene.font_family)
         font.setPixelSize(13)
         font.setBold(True)

@@ -269,3 +269,34 @@ def test_chart_dock_full_size_copy_and_exports(open_window, seeded_path, tmp_pat
     assert "2030" in text and "2025" in text  # the target years are drawn (as text glyph ids
     # or as text: matplotlib writes glyph paths with the string in a comment)
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_many_approximate_projects_draw_as_hollow_dots(qtbot):
+    """Above DETAIL_LIMIT approximate projects in view, each is a hollow dot (type colour
+    around white), never a filled exact symbol; below it, a lone one is a stamped hollow
+    symbol and several on one spot one cluster."""
+    import numpy as np
+    from PySide6.QtGui import QColor
+
+    from gis_carbon.model.map_state import LayerState, Viewport, lonlat_to_world
+    from gis_carbon.model.types import PROJECT_TYPES
+    from gis_carbon.qt import approximate
+    from gis_carbon.qt.render import ProjectLayerData, Renderer, Scene
+
+    spots = 4000
+    lon = 116.8 + (np.arange(spots) % 80) * 0.005
+    lat = 38.8 + (np.arange(spots) // 80) * 0.008
+    data = ProjectLayerData.from_arrays(lon, lat, np.zeros(spots, np.int64), np.ones(spots))
+    data.precision = np.full(spots, 2, np.int8)  # town
+    x0, y0 = lonlat_to_world(116.78, 38.78)
+    x1, y1 = lonlat_to_world(117.22, 39.22)
+    view = Viewport(width=1000, height=800).fitted((float(x0), float(y0), float(x1), float(y1)))
+    layers = [LayerState("projects", "项目", "projects", "Projects")]
+    image = Renderer().render(Scene(layers=layers, data={"projects": data}), view)
+    assert len(approximate.visible(data.xy, data.precision, view)[0]) > approximate.DETAIL_LIMIT
+    assert approximate.layout(data.ids, data.xy, data.precision, view) == []
+    sx, sy = view.world_to_screen(data.xy[100, 0], data.xy[100, 1])
+    centre = image.pixelColor(round(float(sx)), round(float(sy)))
+    edge = image.pixelColor(round(float(sx)) + 3, round(float(sy)))
+    assert centre == QColor("#ffffff"), centre.name()
+    assert edge == QColor(PROJECT_TYPES[0].colour), edge.name()
