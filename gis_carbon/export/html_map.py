@@ -446,7 +446,7 @@ _APP_JS = r"""
 
     spotList.forEach(function (spot) {
       L.circle(spot.latlng, {
-        radius: spot.radius, color: "#6a51a3", weight: 1.2, dashArray: "6 5", fill: true,
+        renderer: renderer, radius: spot.radius, color: "#6a51a3", weight: 1.2, dashArray: "6 5", fill: true,
         fillColor: "#6a51a3", fillOpacity: 0.05, interactive: false, className: "gc-approx-ring"
       }).addTo(map);
       if (spot.rows.length === 1) {
