@@ -28,7 +28,7 @@ from gis_carbon.services.overview import HeadlineTarget, PlanCard
 OPERATING_COLOUR, PIPELINE_COLOUR, TARGET_COLOUR = "#08519c", "#9ecae1", "#d62728"
 BAR_CAP = 150.0  # percent; longer bars stop here with their value written
 CARD_COLUMNS = 3
-ROW_PX = 34
+ROW_PX = 48
 
 
 def _name(target: HeadlineTarget) -> str:
@@ -53,46 +53,50 @@ class HeadlineBars(QWidget):
         return QSize(360, max(1, len(self.targets)) * ROW_PX + 4)
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        # Per target: its name and year, the target value at the right; under them the two
+        # bars across the card's width, each with its percent.
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         font = QFont(self.font())
         font.setPixelSize(12)
         painter.setFont(font)
-        width = self.width()
-        label_w = min(190.0, width * 0.45)
-        bar_x, bar_w = label_w + 6, max(40.0, width - label_w - 60)
+        width = float(self.width())
+        bar_w = max(40.0, width - 56)
         for row, target in enumerate(self.targets):
             top = row * ROW_PX + 2
+            goal = f"{tr('target')} {format_number(target.value)} {target.unit}".strip()
+            goal_w = painter.fontMetrics().horizontalAdvance(goal) + 6
             painter.setPen(QColor("#222222"))
             label = f"{_name(target)} {target.year}"
-            goal = f"{format_number(target.value)} {target.unit}".strip()
             painter.drawText(
-                QRectF(0, top, label_w, ROW_PX / 2),
+                QRectF(0, top, width - goal_w, 16),
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                painter.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, int(label_w)),
+                painter.fontMetrics().elidedText(
+                    label, Qt.TextElideMode.ElideRight, int(width - goal_w)
+                ),
             )
             painter.setPen(QColor("#666666"))
             painter.drawText(
-                QRectF(0, top + ROW_PX / 2 - 2, label_w, ROW_PX / 2),
-                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                f"{tr('target')} {goal}",
+                QRectF(width - goal_w, top, goal_w, 16),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                goal,
             )
             for i, (value, colour) in enumerate(
                 ((target.operating, OPERATING_COLOUR), (target.pipeline, PIPELINE_COLOUR))
             ):
-                y = top + 3 + i * 13
-                painter.fillRect(QRectF(bar_x, y, bar_w, 11), QColor("#eeeeee"))
+                y = top + 18 + i * 12
+                painter.fillRect(QRectF(0, y, bar_w, 10), QColor("#eeeeee"))
                 shown = min(BAR_CAP, value or 0.0) / BAR_CAP
-                painter.fillRect(QRectF(bar_x, y, bar_w * shown, 11), QColor(colour))
+                painter.fillRect(QRectF(0, y, bar_w * shown, 10), QColor(colour))
                 painter.setPen(QColor("#333333"))
                 painter.drawText(
-                    QRectF(bar_x + bar_w + 4, y - 2, 56, 15),
+                    QRectF(bar_w + 4, y - 3, 52, 16),
                     Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                     _percent(value),
                 )
-            full = bar_x + bar_w * 100 / BAR_CAP
+            full = bar_w * 100 / BAR_CAP
             painter.setPen(QPen(QColor(TARGET_COLOUR), 1.5))
-            painter.drawLine(QPointF(full, top + 1), QPointF(full, top + 29))
+            painter.drawLine(QPointF(full, top + 16), QPointF(full, top + 42))
         painter.end()
 
 
