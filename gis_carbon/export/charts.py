@@ -109,6 +109,7 @@ _LABELS = {
 }
 
 _PIPELINE_COLOUR, _OPERATING_COLOUR, _TARGET_COLOUR = "#9ecae1", "#08519c", "#d62728"
+CHART_FORMATS = {".png": "png", ".svg": "svg"}
 _BAR_CAP = 150.0  # bars beyond 150 % are drawn at 150 % with their value written
 
 
@@ -121,7 +122,7 @@ def draw_progress_chart(
     lang: str = "zh",
     dpi: int = 120,
 ) -> Path:
-    """Write the chart as PNG to `out`; returns the path."""
+    """Write the chart to `out` (PNG, or SVG for a .svg path); returns the path."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -132,8 +133,8 @@ def draw_progress_chart(
     if labels is None:
         raise GisCarbonError(f"unknown chart language {lang!r}; known: zh, en")
     path = Path(out)
-    if path.suffix.lower() != ".png":
-        raise ExportError(f"chart output must be a .png file; got {path}")
+    if path.suffix.lower() not in CHART_FORMATS:
+        raise ExportError(f"chart output must be a .png or .svg file; got {path}")
     font = find_cjk_font()
     rows = max(len(panels), 1)
     height = max(3.0 + 0.45 * len(bars), 3.2 * rows, 4.0)
@@ -153,7 +154,7 @@ def draw_progress_chart(
             figure.tight_layout(rect=(0, 0, 1, 0.97))
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(path.name + ".part")
-            figure.savefig(tmp, format="png")
+            figure.savefig(tmp, format=CHART_FORMATS[path.suffix.lower()])
             tmp.replace(path)  # no half-written PNG under the real name
         finally:
             plt.close(figure)
@@ -262,6 +263,18 @@ def _draw_trajectory(ax: Any, panel: TrajectoryPanel, labels: dict[str, str]) ->
         linewidth=2,
         label=labels["cumulative_operating"],
     )
+    for year in sorted({year for year, _, _ in panel.targets}):
+        # the target years (2025, 2030) marked across the panel: where each step must be
+        ax.axvline(year, color="#888888", linestyle="--", linewidth=0.8)
+        ax.annotate(
+            str(year),
+            (year, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(2, -10),
+            textcoords="offset points",
+            fontsize=8,
+            color="#555555",
+        )
     for year, value, text in panel.targets:
         ax.plot([year], [value], marker="*", markersize=14, color=_TARGET_COLOUR, linestyle="")
         ax.axhline(value, color=_TARGET_COLOUR, linestyle=":", linewidth=0.8)

@@ -12,16 +12,13 @@ import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from gis_carbon.model.types import TYPES_BY_CODE
+from gis_carbon.model.types import PRECISION_RADIUS_M, TYPES_BY_CODE
 from gis_carbon.model.units import format_number
 
 if TYPE_CHECKING:
     import folium
     import geopandas
 
-# Radius (m) of the circle drawn for an approximate location: roughly how far the true site
-# may be from a point placed at the village / town / district (a town point is ±5–10 km).
-PRECISION_RADIUS_M: dict[str, float] = {"village": 1_000.0, "town": 5_000.0, "district": 10_000.0}
 
 OUTLINE_STYLE = {"color": "#d7301f", "weight": 2, "fill": False}
 

@@ -22,7 +22,7 @@ from typing import Any
 from gis_carbon.errors import ExportError
 from gis_carbon.export.common import Selection, Steps, atomic_file, targets_table
 from gis_carbon.model.project import Project
-from gis_carbon.model.types import PROJECT_TYPES, STATUSES
+from gis_carbon.model.types import PRECISION_RADIUS_M, PROJECT_TYPES, STATUSES
 from gis_carbon.resources import resource_path
 
 WEB_DIR = resource_path("web")
@@ -255,6 +255,7 @@ def map_data(selection: Selection, *, with_boundaries: bool = True) -> dict[str,
         "targets": targets,
         "progress_note": selection.progress_note,
         "svg_limit": SVG_LIMIT,
+        "precision_radius_m": PRECISION_RADIUS_M,
     }
 
 
@@ -307,6 +308,10 @@ body { display: flex; }
 .gc-target details { color: #555; font-size: 12px; }
 .gc-legend, .gc-basemap { background: rgba(255,255,255,.92); padding: 6px 8px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 12px; line-height: 18px; }
 .gc-swatch { display: inline-block; width: 11px; height: 11px; border-radius: 50%; margin-right: 5px; vertical-align: -1px; border: 1px solid #333; }
+.gc-cluster { background: #fff; border: 2.5px solid #6a51a3; border-radius: 50%; box-shadow: 0 0 0 3px rgba(106,81,163,.25); text-align: center; font: bold 13px/23px sans-serif; color: #222; cursor: pointer; }
+.gc-legend-cluster { display: inline-block; width: 16px; height: 16px; font-size: 10px; line-height: 12px; box-sizing: border-box; border-width: 2px; vertical-align: -3px; }
+.gc-fan-label { font-weight: bold; color: #3f2d76; }
+.gc-swatch-approx { background: #fff !important; border: 2px dashed #6a51a3; }
 .gc-popup table { border-collapse: collapse; }
 .gc-popup th { text-align: left; padding-right: 8px; color: #555; font-weight: normal; white-space: nowrap; vertical-align: top; }
 .gc-popup .gc-title { font-weight: bold; font-size: 14px; margin-bottom: 4px; }
@@ -396,6 +401,9 @@ _APP_JS = r"""
       add("状态", data.statuses[row[4]]);
       add("投产年份", row[5]);
       add("位置精度", row[9]);
+      if (data.precision_radius_m[row[9]]) {
+        add("近似位置", "位置为代表点，实际位置可能相差约 " + data.precision_radius_m[row[9]] / 1000 + " km (approximate)");
+      }
       add("县级代码", row[10]);
       add("经纬度", num(row[6]) + ", " + num(row[7]));
       add("编号", row[0]);
@@ -405,10 +413,64 @@ _APP_JS = r"""
 
     var byId = {};
     var drawn = 0;
+    // Projects placed only at a village/town/district point: a hollow dashed marker inside
+    // a dashed ring of the precision's radius; several on one spot are one cluster with the
+    // count, fanned out into a labelled column on click (and again after each zoom).
+    var spots = {};
+    var spotList = [];
+    var approximateCount = 0;
+    var hollow = function (row, latlng) {
+      var layer = L.circleMarker(latlng, {
+        renderer: renderer, radius: 6, color: data.types[row[2]].colour, weight: 2.5, dashArray: "3 2",
+        fillColor: "#ffffff", fillOpacity: 0.95, className: "gc-project gc-approximate"
+      });
+      layer.bindPopup((function (r) { return function () { return popupFor(r); }; })(row));
+      return layer;
+    };
+    var fold = function (spot) {
+      if (spot.fan) { map.removeLayer(spot.fan); spot.fan = null; }
+      if (spot.cluster) spot.cluster.addTo(map);
+      spot.fanned = false;
+    };
+    var fan = function (spot) {
+      if (spot.fan) map.removeLayer(spot.fan);
+      if (spot.cluster) map.removeLayer(spot.cluster);
+      var group = L.layerGroup();
+      var centre = map.latLngToLayerPoint(spot.latlng);
+      var n = spot.rows.length;
+      spot.rows.forEach(function (row, k) {
+        var at = map.layerPointToLatLng(L.point(centre.x + 46, centre.y + (k - (n - 1) / 2) * 30));
+        L.polyline([spot.latlng, at], { color: "#888", weight: 1, interactive: false, className: "gc-leg" }).addTo(group);
+        var member = hollow(row, at);
+        member.bindTooltip((function (name) { return function () { return el("span", "≈ " + name); }; })(row[1]),
+          { permanent: true, direction: "right", className: "gc-fan-label" });
+        member.addTo(group);
+        if (row[0] !== null) byId[String(row[0])] = member;
+      });
+      var dot = L.circleMarker(spot.latlng, { radius: 5, color: "#6a51a3", fillColor: "#6a51a3", fillOpacity: 1, className: "gc-spot" });
+      dot.on("click", function () { fold(spot); });
+      dot.addTo(group);
+      group.addTo(map);
+      spot.fan = group;
+      spot.fanned = true;
+    };
     for (var i = 0; i < total; i++) {
       var row = rowAt(i);
       var colour = data.types[row[2]].colour;
       var layer;
+      if (!row[8] && data.precision_radius_m[row[9]]) {
+        var key = P.x[i] + "," + P.y[i];
+        if (!spots[key]) {
+          spots[key] = { latlng: L.latLng(row[7], row[6]), rows: [], radius: 0 };
+          spotList.push(spots[key]);
+        }
+        spots[key].rows.push(row);
+        spots[key].radius = Math.max(spots[key].radius, data.precision_radius_m[row[9]]);
+        bounds.extend([row[7], row[6]]);
+        approximateCount++;
+        drawn++;
+        continue;
+      }
       if (row[8]) {
         layer = L.geoJSON(row[8], {
           renderer: renderer,
@@ -429,6 +491,31 @@ _APP_JS = r"""
       drawn++;
     }
 
+    spotList.forEach(function (spot) {
+      L.circle(spot.latlng, {
+        renderer: renderer, radius: spot.radius, color: "#6a51a3", weight: 1.2, dashArray: "6 5", fill: true,
+        fillColor: "#6a51a3", fillOpacity: 0.05, interactive: false, className: "gc-approx-ring"
+      }).addTo(map);
+      if (spot.rows.length === 1) {
+        var single = hollow(spot.rows[0], spot.latlng).addTo(map);
+        if (spot.rows[0][0] !== null) byId[String(spot.rows[0][0])] = single;
+        return;
+      }
+      var count = el("span", String(spot.rows.length));
+      spot.cluster = L.marker(spot.latlng, {
+        icon: L.divIcon({ html: count, className: "gc-cluster", iconSize: [28, 28] }),
+        title: spot.rows.length + " 个项目，位置为代表点（点击展开）"
+      });
+      spot.cluster.on("click", function () { fan(spot); });
+      spot.cluster.addTo(map);
+      spot.rows.forEach(function (row) {
+        if (row[0] !== null) byId[String(row[0])] = { spot: spot };
+      });
+    });
+    map.on("zoomend", function () {
+      spotList.forEach(function (spot) { if (spot.fanned) fan(spot); });
+    });
+
     var legend = L.control({ position: "bottomright" });
     legend.onAdd = function () {
       var box = el("div", null, "gc-legend");
@@ -441,6 +528,16 @@ _APP_JS = r"""
         line.appendChild(document.createTextNode(t.name + " " + t.count));
         box.appendChild(line);
       });
+      if (approximateCount) {
+        var approx = el("div");
+        approx.appendChild(el("span", null, "gc-swatch gc-swatch-approx"));
+        approx.appendChild(document.createTextNode("近似位置（村/乡镇/区县代表点，虚线圈为误差范围）" + approximateCount));
+        box.appendChild(approx);
+        var clusterLine = el("div");
+        clusterLine.appendChild(el("span", "n", "gc-cluster gc-legend-cluster"));
+        clusterLine.appendChild(document.createTextNode(" 同一代表点的多个项目（点击展开）"));
+        box.appendChild(clusterLine);
+      }
       return box;
     };
     legend.addTo(map);
@@ -506,6 +603,11 @@ _APP_JS = r"""
       var m = /^#project=(\d+)$/.exec(location.hash);
       if (!m || !byId[m[1]]) return;
       var target = byId[m[1]];
+      if (target.spot) {  // in a cluster: fan it out, then open the member
+        map.setView(target.spot.latlng, Math.max(map.getZoom(), 11));
+        fan(target.spot);
+        target = byId[m[1]];
+      }
       if (target.getLayers) target = target.getLayers()[0];
       map.setView(target.getLatLng ? target.getLatLng() : target.getBounds().getCenter(), Math.max(map.getZoom(), 11));
       target.openPopup();
@@ -513,6 +615,9 @@ _APP_JS = r"""
     window.addEventListener("hashchange", openFromHash);
     openFromHash();
     root.setAttribute("data-gc-features", String(drawn));
+    root.setAttribute("data-gc-approximate", String(approximateCount));
+    root.setAttribute("data-gc-clusters", spotList.filter(function (s) { return s.rows.length > 1; })
+      .map(function (s) { return s.rows.length; }).sort(function (a, b) { return b - a; }).join(","));
     root.setAttribute("data-gc-renderer", many ? "canvas" : "svg");
     root.setAttribute("data-gc-ready", "1");
   } catch (err) {

@@ -29,7 +29,7 @@ from gis_carbon.export.common import (
     project_record,
     transform_geometry,
 )
-from gis_carbon.model.types import PROJECT_TYPES, TYPES_BY_CODE
+from gis_carbon.model.types import PRECISION_RADIUS_M, PROJECT_TYPES, TYPES_BY_CODE
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 
@@ -93,6 +93,36 @@ def _style(ptype: Any) -> str:
     )
 
 
+# A project placed at its village/town/district point is not where it is drawn: its own
+# style (an open icon, paler) and a description saying how far off it may be.
+APPROXIMATE_ICON = "http://maps.google.com/mapfiles/kml/shapes/open-diamond.png"
+PRECISION_ZH = {"village": "村", "town": "乡镇", "district": "区县"}
+
+
+def _approximate_style(ptype: Any) -> str:
+    return (
+        f'<Style id="type-{ptype.code}-approximate"><IconStyle>'
+        f"<color>{kml_colour(ptype.colour, 'b3')}</color><scale>1.0</scale>"
+        f"<Icon><href>{APPROXIMATE_ICON}</href></Icon></IconStyle>"
+        f"<LabelStyle><scale>0.7</scale></LabelStyle></Style>"
+    )
+
+
+def is_approximate(project: Any) -> bool:
+    return str(project.precision) in PRECISION_ZH
+
+
+def approximate_note(project: Any) -> str:
+    """约 ±10 km: 位置为区县代表点 — the sentence an approximate placemark carries."""
+
+    precision = str(project.precision)
+    radius = PRECISION_RADIUS_M[precision] / 1000
+    return (
+        f"位置为{PRECISION_ZH[precision]}代表点，实际位置可能相差约 {radius:g} km"
+        f"（approximate: {precision} point, ±{radius:g} km）"
+    )
+
+
 def _coords(seq: Iterable[tuple[float, ...]]) -> str:
     return " ".join(f"{x!r},{y!r}" for x, y, *_ in seq)
 
@@ -148,11 +178,15 @@ def _placemark(project: Any, coords: str) -> str:
         else ""
     )
     summary = "，".join(s for s in (ptype.name_zh, size, record["status_zh"]) if s)
+    style = f"type-{project.type}"
+    if is_approximate(project):
+        summary += "。" + approximate_note(project)
+        style += "-approximate"
     geometry = transform_geometry(project.geometry, coords)
     return (
         f"<Placemark><name>{escape(project.name)}</name>"
         f"<description>{escape(summary)}</description>"
-        f"<styleUrl>#type-{project.type}</styleUrl>"
+        f"<styleUrl>#{style}</styleUrl>"
         f'<ExtendedData><SchemaData schemaUrl="#{SCHEMA_ID}">{"".join(data)}</SchemaData>'
         f"</ExtendedData>{_geometry(geometry)}</Placemark>"
     )
@@ -163,6 +197,8 @@ def kml_document(selection: Selection, coords: str = WGS84) -> str:
         raise ExportError(f"unknown coordinate system {coords!r}; use wgs84 or gcj02")
     used = {p.type for p in selection.projects}
     styles = "".join(_style(t) for t in PROJECT_TYPES if t.code in used)
+    approximate = {p.type for p in selection.projects if is_approximate(p)}
+    styles += "".join(_approximate_style(t) for t in PROJECT_TYPES if t.code in approximate)
     placemarks = "".join(_placemark(p, coords) for p in selection.projects)
     description = f"{selection.title}。{COORDS_DESCRIPTION[coords]} 由 gis-carbon 导出。"
     return (

@@ -577,6 +577,11 @@ class Precision(StrEnum):
     DISTRICT = "district"
 
 
+# Radius (m) of the circle drawn around an approximate location: roughly how far the true site
+# may be from a point placed at the village / town / district (a town point is ±5–10 km).
+PRECISION_RADIUS_M: dict[str, float] = {"village": 1_000.0, "town": 5_000.0, "district": 10_000.0}
+
+
 def _key(name: str) -> str:
     """How a ledger's spelling is matched: full-width folded (NFKC), all spaces dropped."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(name))).casefold()

@@ -88,7 +88,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         window.resize(*args.size)
     elif args.screenshot:
         window.resize(1600, 1000)
-    window.show()
+    if args.size or args.screenshot:
+        window.show()
+    else:
+        window.show_as_left()  # maximised the first time, then as the user left it
     if args.screenshot:
         if not window.wait_until_idle(120_000):
             print(

@@ -40,6 +40,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from gis_carbon.model.map_state import MapState, Viewport, lonlat_to_world, scale_bar
+from gis_carbon.qt import approximate
 from gis_carbon.qt.geometry_cache import METRES_PER_DEGREE, BoundaryData
 from gis_carbon.qt.i18n import tr
 from gis_carbon.qt.render import ProjectLayerData, Renderer, Scene, _world_transform
@@ -119,6 +120,7 @@ class MapCanvas(QWidget):
         self.focus: frozenset[str] = frozenset()
         self.selected: frozenset[int] = frozenset()
         self.highlighted: frozenset[int] = frozenset()
+        self.expanded: frozenset[tuple[int, int]] = frozenset()  # approximate spots fanned out
         self.hatched: list[QPainterPath] = []  # siting overlaps, world coordinates
         self.projects: dict[int, Any] = {}
         # user vector layers' features (geometries, attributes, index) and their selection
@@ -292,7 +294,25 @@ class MapCanvas(QWidget):
             font_family=self.font_family,
             emphasis=self.emphasis,
             focus=self.focus,
+            expanded=self.expanded,
         )
+
+    def approximate_groups(self) -> list[approximate.ApproximateGroup]:
+        """The approximate projects as this view draws them (clusters, fans, rings)."""
+        data = self.data.get("projects")
+        if not isinstance(data, ProjectLayerData):
+            return []
+        view = self.view.resized(max(1, self.width()), max(1, self.height()))
+        return approximate.layout(data.ids, data.xy, data.precision, view, self.expanded)
+
+    def toggle_cluster_at(self, pos: QPointF | QPoint) -> bool:
+        """Fan out the cluster under a click, or fold back one fanned by a click."""
+        group = approximate.cluster_at(self.approximate_groups(), pos.x(), pos.y())
+        if group is None or (group.fanned and group.key not in self.expanded):
+            return False  # nothing there, or fanned by the zoom (folds when zoomed out)
+        self.expanded = self.expanded ^ {group.key}
+        self.request_render()
+        return True
 
     # ---------------------------------------------------------------- rendering
     def request_render(self) -> None:
@@ -410,6 +430,13 @@ class MapCanvas(QWidget):
             return
         view = self.view
         painter.setBrush(Qt.BrushStyle.NoBrush)
+        # a member of a fanned-out cluster is marked where the fan shows it
+        fanned = {
+            member: position
+            for group in self.approximate_groups()
+            if group.fanned
+            for member, position in zip(group.ids, group.positions, strict=True)
+        }
         for pid in ids:
             project = self.projects.get(pid)
             if project is None:
@@ -423,7 +450,7 @@ class MapCanvas(QWidget):
                 painter.setPen(pen)
                 painter.drawPath(path)
                 painter.restore()
-            x, y = view.lonlat_to_screen(*project.lonlat)
+            x, y = fanned.get(pid) or view.lonlat_to_screen(*project.lonlat)
             painter.setPen(QPen(colour, width))
             painter.drawEllipse(QPointF(x, y), 13, 13)
 
@@ -521,6 +548,9 @@ class MapCanvas(QWidget):
         data = self.data.get("projects")
         if not isinstance(data, ProjectLayerData) or not len(data.ids):
             return None
+        fanned = approximate.member_at(self.approximate_groups(), pos.x(), pos.y())
+        if fanned is not None:
+            return fanned
         sx, sy = self.view.world_to_screen(data.xy[:, 0], data.xy[:, 1])
         distance = np.hypot(sx - pos.x(), sy - pos.y())
         best = int(np.argmin(distance))
@@ -792,6 +822,7 @@ class MapCanvas(QWidget):
             else:
                 self.zoom_by(2.0, (pos.x(), pos.y()))
         elif self.tool in (Tool.PAN, Tool.IDENTIFY):
+            self.toggle_cluster_at(pos)  # a cluster fans out (or folds) and is identified
             self.identify(pos, event.modifiers())
         elif self.tool == Tool.SELECT and self._box is not None:
             box, self._box = self._box.normalized(), None

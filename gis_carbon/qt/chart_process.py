@@ -36,8 +36,9 @@ def _child_init() -> None:
         os.nice(CHILD_NICE)
 
 
-def _draw(workspace: str, plan_id: str, lang: str) -> bytes | None:
-    """In the child: the chart of a plan as PNG bytes, None when the plan has nothing to chart."""
+def _draw(workspace: str, plan_id: str, lang: str, fmt: str = "png") -> bytes | None:
+    """In the child: the chart of a plan as PNG (or SVG) bytes, None when the plan has nothing
+    to chart."""
     import tempfile
 
     from gis_carbon.errors import GisCarbonError
@@ -48,7 +49,7 @@ def _draw(workspace: str, plan_id: str, lang: str) -> bytes | None:
         tempfile.TemporaryDirectory() as folder,
         open_workspace(workspace, create=False, seed=False) as ws,
     ):
-        out = Path(folder) / "chart.png"
+        out = Path(folder) / f"chart.{fmt}"
         try:
             progress.draw_chart(ws, plan_id, out, lang=lang)
         except GisCarbonError:
@@ -70,14 +71,18 @@ def _executor() -> ProcessPoolExecutor:
         return _pool
 
 
-def chart_png(workspace: str | os.PathLike[str], plan_id: str, lang: str = "zh") -> bytes | None:
-    """The plan's progress chart (services.progress.draw_chart) as PNG bytes, drawn in the
+def chart_png(
+    workspace: str | os.PathLike[str], plan_id: str, lang: str = "zh", fmt: str = "png"
+) -> bytes | None:
+    """The plan's progress chart (services.progress.draw_chart) as PNG (or SVG) bytes, drawn in the
     child process. Blocks the calling thread — call it from a worker, never the GUI thread.
     Errors of the chart itself (GisCarbonError) give None; others are raised here."""
     if not plan_id:
         raise ValueError(f"plan_id must name a plan, got {plan_id!r}")
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"fmt must be 'png' or 'svg', got {fmt!r}")
     try:
-        return _executor().submit(_draw, str(workspace), str(plan_id), str(lang)).result()
+        return _executor().submit(_draw, str(workspace), str(plan_id), str(lang), fmt).result()
     except BrokenProcessPool:
         # The child died (killed, out of memory): start a new one for the next chart.
         shutdown()

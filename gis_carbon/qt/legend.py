@@ -87,6 +87,47 @@ def type_swatch(type_code: str) -> QPixmap:
     return pixmap
 
 
+def approximate_swatch(cluster: bool) -> QPixmap:
+    """An approximate location as the map draws it: a hollow symbol in a dashed ring, or a
+    cluster's disc with its count."""
+    from gis_carbon.qt import approximate
+
+    pixmap, painter = _swatch()
+    centre = QPointF(SWATCH_W / 2, SWATCH_H / 2)
+    if cluster:
+        painter.scale(0.62, 0.62)
+        centre = QPointF(SWATCH_W / 2 / 0.62, SWATCH_H / 2 / 0.62)
+        approximate.cluster_disc(painter, centre, 3, "#555555")
+    else:
+        approximate.dashed_ring(painter, centre, SWATCH_H / 2 - 1)
+        approximate.hollow_symbol(painter, centre, 0, 4.5)
+    painter.end()
+    return pixmap
+
+
+def approximate_entries(data: Any) -> list[QTreeWidgetItem]:
+    """Legend rows for projects located only to a village/town/district, when there are."""
+    from gis_carbon.qt.render import ProjectLayerData
+
+    if not isinstance(data, ProjectLayerData) or not len(data.precision):
+        return []
+    n = int((data.precision > 0).sum())
+    if not n:
+        return []
+    rows = []
+    for cluster, text in (
+        (False, tr("Approximate location: dashed ring = how far the site may be ({n})")),
+        (True, tr("Several approximate projects on one spot: click to fan out")),
+    ):
+        child = QTreeWidgetItem([text.format(n=n)])
+        child.setData(
+            0, Qt.ItemDataRole.UserRole, "approximate_cluster" if cluster else "approximate"
+        )
+        child.setIcon(0, QIcon(approximate_swatch(cluster)))
+        rows.append(child)
+    return rows
+
+
 class LegendPanel(QWidget):
     """Rebuilt from the map's layer list whenever a layer is shown, hidden, moved, restyled,
     added or removed, and when the projects reload."""
@@ -128,6 +169,8 @@ class LegendPanel(QWidget):
                         item.addChild(child)
                 if not item.childCount():
                     item.addChild(QTreeWidgetItem([tr("No projects")]))
+                for child in approximate_entries(data.get(layer.id)):
+                    item.addChild(child)
             else:
                 item.setIcon(0, QIcon(layer_swatch(layer, data.get(layer.id))))
             self.tree.addTopLevelItem(item)

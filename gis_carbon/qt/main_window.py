@@ -35,7 +35,9 @@ from gis_carbon.model.plan_commands import AddTarget, DeleteTarget, EditPlan, Ed
 from gis_carbon.model.storage import WorkspaceStore
 from gis_carbon.qt import workspace_files
 from gis_carbon.qt.canvas import MapCanvas, Tool, overview_view
+from gis_carbon.qt.chart_dock import install_chart_dock
 from gis_carbon.qt.chart_process import chart_png
+from gis_carbon.qt.dashboard import install_overview
 from gis_carbon.qt.feature_panels import AttributeTable, IdentifyPanel, feature_label
 from gis_carbon.qt.geometry_cache import BoundaryData, geometry_path
 from gis_carbon.qt.i18n import language, tr
@@ -211,6 +213,9 @@ class MainWindow(QMainWindow):
         self.check_problems: list[str] | None = None
         self._check_on_open()
         self.evaluate()
+        # the overview of every plan comes first unless a plan was asked for
+        install_overview(self, first=plan is None)
+        self.chart_view = install_chart_dock(self)
         self._restore_settings()
         self.setWindowTitle(f"gis-carbon — {ws.display_name}")
         from gis_carbon.qt.team import start_watching
@@ -388,6 +393,24 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
             self.restoreState(state)
+
+    def show_as_left(self) -> None:
+        """Show the window maximised the first time, later as the user left it."""
+        if self.settings.value("window/geometry") is None:
+            self.showMaximized()
+        else:
+            self.show()
+
+    def show_plan(self, plan_id: str) -> None:
+        """Choose a plan (as the targets panel's list does) and zoom the map to it."""
+        combo = self.targets_panel.plan
+        index = combo.findData(plan_id)
+        if index < 0:
+            raise ValueError(f"no plan {plan_id!r} in this workspace")
+        if combo.currentIndex() == index:
+            self.zoom_to_plan()  # already chosen: the list sends no change
+        else:
+            combo.setCurrentIndex(index)
 
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -1045,6 +1068,8 @@ class MainWindow(QMainWindow):
         chosen = self.targets_panel.chosen
         self.targets_panel.show_progress(progress)
         self.targets_panel.set_chart(chart if chart is not None and not chart.isNull() else None)
+        title = self.plans[self.plan_id].name if self.plan_id else ""
+        self.chart_view.show_chart(title, chart, progress)
         if chosen:
             self.targets_panel.choose(chosen)
 

@@ -40,6 +40,7 @@ from PySide6.QtGui import (
 
 from gis_carbon.model.map_state import LayerState, Viewport, lonlat_to_world
 from gis_carbon.model.types import PROJECT_TYPES, TYPES_BY_CODE
+from gis_carbon.qt import approximate
 from gis_carbon.qt.geometry_cache import BoundaryData, feature_paths, polygon_from_xy
 
 # Above this many symbols in view, stamping images one by one costs more than a frame.
@@ -130,6 +131,8 @@ class ProjectLayerData:
     size_class: np.ndarray
     names: list[str]
     shapes: list[tuple[int, int, QPainterPath, bool]] = field(default_factory=list)
+    # approximate.PRECISION_CODES index per project (0 exact); empty: all exact
+    precision: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
 
     @classmethod
     def empty(cls) -> ProjectLayerData:
@@ -163,6 +166,7 @@ class ProjectLayerData:
             ),
             names=[p.name for p in projects],
             shapes=shapes,
+            precision=approximate.precision_codes([p.precision for p in projects]),
         )
 
     @classmethod
@@ -229,6 +233,7 @@ class Scene:
     emphasis: frozenset[str] = frozenset()  # region codes drawn with a light fill (plans)
     focus: frozenset[str] = frozenset()  # region codes drawn stronger (the chosen plan)
     labels: bool = True
+    expanded: frozenset[tuple[int, int]] = frozenset()  # approximate spots fanned by a click
 
 
 class _LabelGrid:
@@ -455,16 +460,20 @@ class Renderer:
             painter.restore()
         if not len(data.ids):
             return []
+        approximate_labels = self._approximate(painter, view, scene, data)
         sx, sy = view.world_to_screen(data.xy[:, 0], data.xy[:, 1])
         margin = 16
-        inside = np.flatnonzero(
+        on_screen = (
             (sx > -margin)
             & (sx < view.width + margin)
             & (sy > -margin)
             & (sy < view.height + margin)
         )
+        if len(data.precision) == len(data.ids):
+            on_screen &= data.precision == 0  # approximate ones were drawn above
+        inside = np.flatnonzero(on_screen)
         if not len(inside):
-            return []
+            return approximate_labels
         px = np.round(sx[inside]).astype(np.int64)
         py = np.round(sy[inside]).astype(np.int64)
         # Bigger symbols first so small ones stay visible on top of them.
@@ -494,17 +503,46 @@ class Renderer:
                 painter.drawPoints(polygon_from_xy(np.column_stack([cx, cy]).astype(np.float64)))
                 self._pause()
         if len(inside) > 400:
-            return []
+            return approximate_labels
         font = QFont(scene.font_family)
         font.setPixelSize(13)
         font.setBold(True)
         colour = QColor("#222222")
         radii = np.asarray(SIZE_RADII)[data.size_class[inside]]
-        return [
+        return approximate_labels + [
             (QPointF(float(sx[i]) + float(r) + 2, float(sy[i])), data.names[i], font, colour)
             for i, r in zip(inside.tolist(), radii.tolist(), strict=True)
             if data.names[i]
         ]
+
+    def _approximate(
+        self, painter: QPainter, view: Viewport, scene: Scene, data: ProjectLayerData
+    ) -> list[tuple[QPointF, str, QFont, QColor]]:
+        """Projects located to a village/town/district: hollow, ringed, clustered."""
+        groups = approximate.layout(data.ids, data.xy, data.precision, view, scene.expanded)
+        if not groups:
+            if len(approximate.visible(data.xy, data.precision, view)[0]):
+                approximate.draw_dense(painter, view, data.xy, data.precision, data.type_index)
+            return []
+        approximate.draw(painter, groups, data.type_index, scene.font_family, self._pause)
+        if len(groups) > approximate.LABEL_LIMIT:
+            return []
+        font = QFont(scene.font_family)
+        font.setPixelSize(13)
+        font.setBold(True)
+        colour = QColor("#3f2d76")
+        labels = []
+        for group in groups:
+            if group.is_cluster:
+                anchor = QPointF(group.x + approximate.CLUSTER_RADIUS_PX + 6, group.y)
+                text = approximate.cluster_label(group)
+                labels.append((anchor, text, font, colour))
+                continue
+            for row, (px, py) in zip(group.rows, group.positions, strict=True):
+                if data.names[row]:
+                    anchor = QPointF(px + approximate.MEMBER_RADIUS_PX + 3, py)
+                    labels.append((anchor, "≈ " + data.names[row], font, colour))
+        return labels
 
     def _vectors(self, painter: QPainter, view: Viewport, data: VectorLayerData) -> None:
         stroke = QColor(data.style.get("stroke", "#555555"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,19 @@ def test_html_draws_every_jinghai_project_offline(seeded, tmp_path: Path, jingha
     assert 'data-gc-ready="1"' in dom, dom[-3000:]
     assert "data-gc-error=" not in dom
     assert f'data-gc-features="{count}"' in dom
-    # one SVG path per project, drawn by Leaflet
-    assert len(re.findall(r'<path[^>]*class="gc-project', dom)) == count == jinghai_seeded
+    # one SVG path per project drawn on its own (exact, or alone on its approximate spot);
+    # approximate points sharing a district/town point are one cluster each
+    projects = seeded.projects(region_code="120118")
+    approximate = [
+        p for p in projects if p.precision.value != "exact" and p.geometry.geom_type == "Point"
+    ]
+    spots = Counter((round(p.geometry.x, 5), round(p.geometry.y, 5)) for p in approximate)
+    clusters = sorted((n for n in spots.values() if n > 1), reverse=True)
+    assert count == jinghai_seeded and clusters
+    assert len(re.findall(r'<path[^>]*class="gc-project', dom)) == count - sum(clusters)
+    assert f'data-gc-approximate="{len(approximate)}"' in dom
+    assert f'data-gc-clusters="{",".join(map(str, clusters))}"' in dom
+    assert len(re.findall(r'class="leaflet-marker-icon gc-cluster', dom)) == len(clusters)
     assert len(re.findall(r'<path[^>]*class="gc-boundary', dom)) >= 1
     # the targets panel shows the plan's targets, with progress
     assert "天津市静海区碳达峰实施方案" in dom
@@ -74,3 +86,33 @@ def test_html_screenshot(seeded, tmp_path: Path):
     png = tmp_path / "map.png"
     chromium(path, mode="screenshot", out=png)
     assert png.stat().st_size > 20_000  # a drawn map, not a blank page
+
+
+@pytest.mark.browser
+def test_html_hongqiao_projects_are_one_approximate_cluster_of_seven(seeded, tmp_path: Path):
+    """红桥区's seven district-precision projects: one cluster "7" inside a dashed ring, no
+    exact marker; a #project= link fans the cluster out into seven labelled hollow markers."""
+    path = tmp_path / "hongqiao.html"
+    export(seeded, "html", path, plan="红桥区")
+    page = path.read_text(encoding="utf-8")
+    assert '"precision_radius_m":{"village":1000.0,"town":5000.0,"district":10000.0}' in page
+    dom = chromium(path, mode="dom")
+    assert 'data-gc-ready="1"' in dom, dom[-3000:]
+    assert 'data-gc-features="7"' in dom and 'data-gc-approximate="7"' in dom
+    assert 'data-gc-clusters="7"' in dom
+    clusters = re.findall(r'class="leaflet-marker-icon gc-cluster[^>]*><span>(\d+)</span>', dom)
+    assert clusters == ["7"]
+    assert len(re.findall(r'<path[^>]*class="gc-approx-ring', dom)) == 1
+    assert not re.findall(r'<path[^>]*class="gc-project', dom)  # nothing drawn as exact
+    assert "近似位置（村/乡镇/区县代表点，虚线圈为误差范围）7" in dom
+
+    member = sorted(p.id for p in seeded.projects(plan_id="hongqiao"))[2]
+    fanned = chromium(path, mode="dom", extra_url=f"#project={member}")
+    hollow = re.findall(r'<path[^>]*class="gc-project gc-approximate', fanned)
+    assert len(hollow) == 7
+    assert not re.findall(r"leaflet-marker-icon gc-cluster", fanned)
+    labels = re.findall(r"gc-fan-label[^>]*><span>≈ (.*?)</span>", fanned)
+    assert len(labels) == 7 and "本溪路110千伏站" in labels
+    popup = re.search(r'<div class="gc-title">(.*?)</div>', fanned, re.S)
+    assert popup is not None and popup.group(1) == "本溪路110千伏站"
+    assert "实际位置可能相差约 10 km" in fanned

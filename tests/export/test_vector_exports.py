@@ -205,7 +205,8 @@ def test_kml_styled_by_type_with_extended_data(seeded, tmp_path: Path, fmt: str,
         text = path.read_text(encoding="utf-8")
     # 渔光互补 #1f78b4 -> KML aabbggrr ffb4781f
     assert '<Style id="type-pv_fishery"><IconStyle><color>ffb4781f</color>' in text
-    assert "<styleUrl>#type-wind</styleUrl>" in text
+    # 静海区's wind farms are placed at their town's point: the approximate style of wind
+    assert "<styleUrl>#type-wind-approximate</styleUrl>" in text
     assert '<SimpleField type="string" name="quote"><displayName>方案原文</displayName>' in text
     assert "WGS 84" in text and "GCJ-02" not in text
     assert list(feature_counts(path).values()) == [jinghai_seeded]
@@ -271,3 +272,30 @@ def test_project_helper_is_real(empty_workspace):
     stored = add_plain(empty_workspace, "测试")
     assert isinstance(stored, Project) and stored.status is Status.PLANNED
     assert stored.geometry.equals(Point(117.0, 38.8))
+
+
+def test_kml_marks_approximate_placemarks(seeded, tmp_path: Path):
+    """A project placed at its district's point has the approximate style (open icon) and
+    says so; its precision is in the ExtendedData. An exact one keeps its type's style."""
+    import re
+
+    path = tmp_path / "hongqiao.kml"
+    export(seeded, "kml", path, plan="红桥区")
+    text = path.read_text(encoding="utf-8")
+    assert '<Style id="type-substation-approximate"><IconStyle><color>b3' in text.replace("\n", "")
+    assert "open-diamond.png" in text
+    placemarks = re.findall(r"<Placemark>.*?</Placemark>", text, re.S)
+    assert len(placemarks) == 7
+    for placemark in placemarks:
+        assert re.search(r"<styleUrl>#type-[a-z_]+-approximate</styleUrl>", placemark)
+        assert '<SimpleData name="precision">district</SimpleData>' in placemark
+        assert "位置为区县代表点，实际位置可能相差约 10 km" in placemark
+    jinghai = tmp_path / "jinghai.kml"
+    export(seeded, "kml", jinghai, plan="静海区")
+    exact = [
+        p
+        for p in re.findall(r"<Placemark>.*?</Placemark>", jinghai.read_text("utf-8"), re.S)
+        if '<SimpleData name="precision">exact</SimpleData>' in p
+    ]
+    assert len(exact) == 2
+    assert all("-approximate</styleUrl>" not in p and "代表点" not in p for p in exact)

@@ -61,13 +61,18 @@ def test_legend_lists_visible_layers_and_project_types_with_symbols(layered_wind
     expected_types = [
         f"{t.name_zh} ({counts[t.code]})" for t in PROJECT_TYPES if counts.get(t.code)
     ]
-    assert entries[0][1] == expected_types
+    approximate = sum(p.precision.value != "exact" for p in projects)
+    assert entries[0][1] == [
+        *expected_types,
+        f"近似位置：虚线圈为可能偏差范围（{approximate}）",
+        "同一代表点的多个项目：点击展开",
+    ]
     assert len(expected_types) >= 5  # the seed has wind, PV, storage, grid … projects
     assert sum(counts.values()) == len(projects)
 
     # each type's symbol is drawn in its colour
     projects_item = _layer_item(legend, "项目")
-    for j in range(projects_item.childCount()):
+    for j in range(len(expected_types)):
         child = projects_item.child(j)
         colour = QColor(TYPES_BY_CODE[child.data(0, Qt.ItemDataRole.UserRole)].colour)
         centre = _icon_pixel(child, 12, 9)
