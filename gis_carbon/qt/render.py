@@ -532,14 +532,27 @@ class Renderer:
             painter.drawPoints(polygon_from_xy(np.column_stack([sx, sy])))
         painter.save()
         painter.setTransform(_world_transform(view))
+        drawn = [data.paths[i] for i in visible[~tiny].tolist()]
+        # Fills first without antialiasing, then every outline antialiased on top: the
+        # outline covers the fill's stepped edge, and a 20,000-parcel layer zoomed to a
+        # district (~630 parcels in view) drew in 54–64 ms as antialiased filled paths,
+        # 19 ms this way (bench/bench_canvas.py).
+        if data.style.get("hatch"):
+            brush = QBrush(stroke, Qt.BrushStyle.BDiagPattern)
+        else:
+            brush = QBrush(fill) if fill.alpha() else None
+        if brush is not None:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(brush)
+            for path, areal in drawn:
+                if areal:
+                    painter.drawPath(path)
+                    self._pause()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(_cosmetic(stroke, float(data.style.get("width", 1.2))))
-        for i in visible[~tiny]:
-            path, areal = data.paths[i]
-            if areal and data.style.get("hatch"):
-                painter.setBrush(QBrush(stroke, Qt.BrushStyle.BDiagPattern))
-            else:
-                painter.setBrush(QBrush(fill) if areal and fill.alpha() else Qt.BrushStyle.NoBrush)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for path, _areal in drawn:
             painter.drawPath(path)
             self._pause()
         painter.restore()
