@@ -603,7 +603,7 @@ class MainWindow(QMainWindow):
             self.region_names.update(zip(data.codes, data.names, strict=True))
         self._refresh_region_choices()
         # county names for the table's column (the projects themselves are unchanged)
-        self.projects_panel.set_projects(self.projects_panel.model.projects, self.region_names)
+        self.projects_panel.set_region_names(self.region_names)
         if self._initial_zoom:
             self.zoom_to_plan()
         else:

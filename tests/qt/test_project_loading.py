@@ -116,7 +116,7 @@ def test_reading_in_chunks_hands_over_growing_snapshots_then_the_whole(seeded, q
     total = seeded.count_projects()
     snapshots = []
     result = read_projects(
-        seeded, NO_FEEDBACK, on_snapshot=snapshots.append, chunk_size=50, snapshot_every_s=0.0
+        seeded, NO_FEEDBACK, on_snapshot=snapshots.append, chunk_size=50, growth=1.01
     )
     assert result is not None and result.complete
     assert [len(s.projects) for s in snapshots] == list(range(50, total, 50))
@@ -148,7 +148,7 @@ def test_a_big_workspace_loads_in_the_background_and_the_gui_keeps_ticking(
         ws.insert_projects(_synthetic(60_000), author="tester")
         total = ws.count_projects()
     monkeypatch.setattr(project_loading, "CHUNK_PROJECTS", 5_000)
-    monkeypatch.setattr(project_loading, "SNAPSHOT_EVERY_S", 0.2)
+    monkeypatch.setattr(project_loading, "SNAPSHOT_GROWTH", 1.5)
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     ws = open_workspace(seeded_path)
     partial_counts: list[int] = []
