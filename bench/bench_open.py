@@ -98,7 +98,7 @@ def open_window(path: Path) -> dict[str, float]:
     app.processEvents()
     shown = time.perf_counter() - start
     beat.start()
-    first_drawn = all_shown = float("nan")
+    first_drawn = all_shown = loading_stall = float("nan")
     deadline = time.perf_counter() + 600
     while time.perf_counter() < deadline:
         app.processEvents()
@@ -107,6 +107,7 @@ def open_window(path: Path) -> dict[str, float]:
             first_drawn = time.perf_counter() - start
         if count == total and all_shown != all_shown:
             all_shown = time.perf_counter() - start
+            loading_stall, beat.max_gap = beat.max_gap, 0.0  # the rest: after loading
         if count == total and not window.busy():
             break
         time.sleep(0.002)
@@ -118,7 +119,8 @@ def open_window(path: Path) -> dict[str, float]:
         "first_drawn_s": first_drawn,
         "all_shown_s": all_shown,
         "idle_s": idle,
-        "max_stall_s": beat.max_gap,
+        "max_stall_s": loading_stall,
+        "max_stall_after_s": beat.max_gap,
         "ticks": float(beat.ticks),
         "rows_in_table": float(window.projects_panel.model.rowCount()),
     }
@@ -148,9 +150,13 @@ def main() -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"workspace: {args.projects:,} synthetic projects + the plans' own; load {load:.2f}")
     r = open_window(path)
+    never = float("inf")  # NaN: the projects never all showed
     checks = {
         "usable window": (r["shown_s"], WINDOW_BUDGET_S),
-        "longest GUI stall": (r["max_stall_s"], STALL_BUDGET_S),
+        "longest GUI stall": (
+            never if r["all_shown_s"] != r["all_shown_s"] else r["max_stall_s"],
+            STALL_BUDGET_S,
+        ),
     }
     print(
         f"usable window (shown, event loop running): {r['shown_s']:.2f} s"
@@ -160,7 +166,8 @@ def main() -> int:
     )
     print(
         f"longest GUI stall while loading: {r['max_stall_s'] * 1000:.0f} ms"
-        f" (budget {STALL_BUDGET_S * 1000:.0f} ms; {r['ticks']:,.0f} heartbeats of 10 ms)"
+        f" (budget {STALL_BUDGET_S * 1000:.0f} ms; {r['ticks']:,.0f} heartbeats of 10 ms);"
+        f" after, while the other opening tasks end: {r['max_stall_after_s'] * 1000:.0f} ms"
     )
     seconds = read_back(path)
     checks["full read-back"] = (seconds, READ_BACK_BUDGET_S)

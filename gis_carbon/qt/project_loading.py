@@ -47,8 +47,10 @@ class ProjectSnapshot:
 
 
 def _type_counts(layer: ProjectLayerData) -> dict[str, int]:
-    counts = np.bincount(layer.type_index, minlength=len(TYPE_CODES)) if len(layer.ids) else []
-    return {TYPE_CODES[i]: int(n) for i, n in enumerate(counts) if n}
+    if not len(layer.ids):
+        return {}
+    counts = np.bincount(layer.type_index, minlength=len(TYPE_CODES))
+    return {TYPE_CODES[i]: int(n) for i, n in enumerate(counts.tolist()) if n}
 
 
 def _joined(

@@ -592,6 +592,7 @@ class Renderer:
         # outline covers the fill's stepped edge, and a 20,000-parcel layer zoomed to a
         # district (~630 parcels in view) drew in 54–64 ms as antialiased filled paths,
         # 19 ms this way (bench/bench_canvas.py).
+        brush: QBrush | None
         if data.style.get("hatch"):
             brush = QBrush(stroke, Qt.BrushStyle.BDiagPattern)
         else:
