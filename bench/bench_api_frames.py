@@ -18,6 +18,7 @@ Each is the best of --runs timings.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -28,6 +29,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_store import make_projects  # the same synthetic projects as bench_store
+
+TINY = os.environ.get("GIS_CARBON_BENCH_TINY") == "1"  # tests/test_benches.py: a tiny run
 
 
 def best_of(runs: int, work: Callable[[], Any]) -> tuple[float, Any]:
@@ -63,8 +66,12 @@ def bench(n: int, runs: int) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=2_000, help="projects (default 2000)")
-    parser.add_argument("--runs", type=int, default=3, help="timings taken, the best kept")
+    parser.add_argument(
+        "--size", type=int, default=200 if TINY else 2_000, help="projects (default 2000)"
+    )
+    parser.add_argument(
+        "--runs", type=int, default=1 if TINY else 3, help="timings taken, the best kept"
+    )
     args = parser.parse_args(argv)
     r = bench(args.size, args.runs)
     n = args.size

@@ -15,6 +15,7 @@ not (it works on the coordinate arrays). Exit status is non-zero only if somethi
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+TINY = os.environ.get("GIS_CARBON_BENCH_TINY") == "1"  # tests/test_benches.py: a tiny run
 CHINA_BBOX = (73.5, 18.1, 135.1, 53.6)  # lon min, lat min, lon max, lat max
 
 
@@ -35,7 +37,9 @@ def timed(action: Callable[[], Any]) -> tuple[float, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=20240601)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[1_000] if TINY else [100_000, 1_000_000]
+    )
     args = parser.parse_args(argv)
 
     import geopandas

@@ -14,6 +14,7 @@ The rasters are generated in a temporary directory (the 10,000² one is ~200 MB,
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -23,6 +24,7 @@ import numpy as np
 import shapely
 
 LON, LAT = 116.93, 38.93  # 静海区
+TINY = os.environ.get("GIS_CARBON_BENCH_TINY") == "1"  # tests/test_benches.py: a tiny run
 CHECK_BUDGET_MS = 20.0
 ZONAL_BUDGET_S = 0.8
 
@@ -193,9 +195,9 @@ def bench_zonal(tmp: Path, size: int, count: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=10_000)
-    parser.add_argument("--footprints", type=int, default=1000)
-    parser.add_argument("--checks", type=int, default=200)
+    parser.add_argument("--size", type=int, default=500 if TINY else 10_000)
+    parser.add_argument("--footprints", type=int, default=20 if TINY else 1000)
+    parser.add_argument("--checks", type=int, default=5 if TINY else 200)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         bench_check(Path(tmp), args.checks)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import statistics
 import sys
 import tempfile
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+TINY = os.environ.get("GIS_CARBON_BENCH_TINY") == "1"  # tests/test_benches.py: a tiny run
 BUDGET_S = 0.5
 
 # Synthetic mix: mostly generation, some storage, chargers, forest, grid.
@@ -189,9 +191,9 @@ def per_metric(path: Path) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--projects", type=int, default=1_000_000)
+    parser.add_argument("--projects", type=int, default=2_000 if TINY else 1_000_000)
     parser.add_argument("--keep", help="build the workspace here and keep it")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=1 if TINY else 5)
     args = parser.parse_args()
     tmp = tempfile.TemporaryDirectory()
     path = Path(args.keep) if args.keep else Path(tmp.name) / "bench.sqlite"
@@ -221,6 +223,9 @@ def main() -> int:
         f"from {len(tianjin['tianjin.renewables_capacity.2025'].by_region)} districts"
     )
     verdict = "within" if statistics.median(runs) <= BUDGET_S else "OVER"
+    if TINY:
+        print(f"tiny run: {verdict} budget, not judged")
+        return 0
     print(f"{verdict} budget")
     return 0 if verdict == "within" else 1
 

@@ -21,6 +21,7 @@ Columns (seconds, and µs per project):
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
 import tempfile
@@ -28,6 +29,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+TINY = os.environ.get("GIS_CARBON_BENCH_TINY") == "1"  # tests/test_benches.py: a tiny run
 
 
 def make_projects(n: int) -> list:
@@ -111,7 +114,9 @@ def bench(n: int) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[1_000] if TINY else [100_000, 1_000_000]
+    )
     args = parser.parse_args()
     print(
         f"{'projects':>10}  {'bare table':>16}  {'executemany':>16}  {'repository':>16}  "

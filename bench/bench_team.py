@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+TINY = os.environ.get("GIS_CARBON_BENCH_TINY") == "1"  # tests/test_benches.py: a tiny run
 STATUS_BUDGET_S = 1.0
 IMPORT_RATIO_BUDGET = 1.3
 
@@ -112,11 +113,12 @@ def bench_import(cluster, n: int) -> float:
         init_team(url)
         urls.append(url)
     with open_workspace(urls[0], create=False, seed=False) as ws:
+        shipped = ws.count_projects()  # `team init` seeds the five plans' projects
         start = time.perf_counter()
         ws.insert_projects(batch, author="import:bench.xlsx")
         ours = time.perf_counter() - start
-        assert ws.count_projects() == 61 + n
-        history = ws.history(62)
+        assert ws.count_projects() == shipped + n
+        history = ws.history(shipped + 1)
         assert history and history[0].action == "insert"
     floor = raw_copy(urls[1], batch)
     ratio = ours / floor
@@ -228,11 +230,11 @@ def bench_editors(cluster, editors: int, edits: int) -> tuple[int, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--projects", type=int, default=1_000_000)
-    parser.add_argument("--import-rows", type=int, default=100_000)
-    parser.add_argument("--editors", type=int, default=8)
-    parser.add_argument("--edits", type=int, default=500)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--projects", type=int, default=2_000 if TINY else 1_000_000)
+    parser.add_argument("--import-rows", type=int, default=1_000 if TINY else 100_000)
+    parser.add_argument("--editors", type=int, default=2 if TINY else 8)
+    parser.add_argument("--edits", type=int, default=10 if TINY else 500)
+    parser.add_argument("--repeat", type=int, default=1 if TINY else 5)
     args = parser.parse_args()
 
     from project_db.postgres.cluster import start_cluster, unavailable_reason
@@ -251,6 +253,9 @@ def main() -> int:
     finally:
         cluster.stop()
     ok = lost == 0 and ratio <= IMPORT_RATIO_BUDGET and median <= STATUS_BUDGET_S
+    if TINY:  # a lost update is a bug at any size; the timings mean nothing this small
+        print(f"tiny run: {lost} lost updates; budgets not judged")
+        return 0 if lost == 0 else 1
     print("within budget" if ok else "OVER budget")
     return 0 if ok else 1
 

@@ -446,13 +446,32 @@ def _layer(level: Level, simplified: bool) -> geopandas.GeoDataFrame:
             return frame
         if not path.is_file():
             _build_cache(path)
-        import pyogrio
-
-        frame = pyogrio.read_dataframe(path, layer=name)
+        frame = _read_layer(path, name)
         frame = frame.set_index("code", drop=False)
         frame.index.name = None
         _layers[key] = frame
     return frame
+
+
+# Geometries decoded this many at a time: decoding a layer's 67 MB of WKB in one call held
+# the GIL for ~0.3 s, and the desktop app's GUI thread (this runs on a worker) stalled.
+DECODE_CHUNK = 128
+
+
+def _read_layer(path: Path, name: str) -> geopandas.GeoDataFrame:
+    """pyogrio.read_dataframe, with the geometries decoded a few at a time."""
+    import geopandas
+    import shapely
+    from pyogrio.raw import read
+
+    meta, _fids, wkb, fields = read(path, layer=name)
+    geometries = np.empty(len(wkb), dtype=object)
+    for start in range(0, len(wkb), DECODE_CHUNK):
+        geometries[start : start + DECODE_CHUNK] = shapely.from_wkb(
+            wkb[start : start + DECODE_CHUNK]
+        )
+    columns = dict(zip((str(f) for f in meta["fields"]), fields, strict=True))
+    return geopandas.GeoDataFrame(columns, geometry=geometries, crs=meta["crs"])
 
 
 def clear_memory_cache() -> None:

@@ -13,7 +13,7 @@ Pure Python: value types and a Protocol, no SQL (the model's import-linter contr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -240,6 +240,11 @@ class WorkspaceStore(Protocol):
         types: Iterable[str] | None = None,
         statuses: Iterable[str] | None = None,
     ) -> list[Project]: ...
+    def project_chunks(self, size: int = 50_000) -> Iterator[list[Project]]:
+        """Every project, in id order, `size` at a time: a reader can show each chunk while
+        the next is read (the desktop app opening a workspace of 10⁶ projects)."""
+        ...
+
     def projects_by_id(self, ids: Iterable[int]) -> list[Project]:
         """Projects in the order given; NotFoundError names the first id not stored."""
         ...

@@ -79,8 +79,8 @@ class ApproximateGroup:
         return self.count > 1 and not self.fanned
 
 
-def precision_codes(precisions: list[Precision | str]) -> np.ndarray:
-    return np.array([PRECISION_INDEX[Precision(str(p))] for p in precisions], dtype=np.int8)
+def precision_codes(precisions: list[Precision]) -> np.ndarray:
+    return np.fromiter((PRECISION_INDEX[p] for p in precisions), np.int8, count=len(precisions))
 
 
 def spot_key(wx: float, wy: float) -> tuple[int, int]:

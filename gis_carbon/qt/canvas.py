@@ -193,15 +193,23 @@ class MapCanvas(QWidget):
         self.data[layer_id] = data
         self.request_render()
 
-    def set_projects(self, projects: list[Any], layer: ProjectLayerData | None = None) -> None:
-        """Show these projects; `layer` is their ProjectLayerData when a worker built it."""
-        self.projects = {int(p.id): p for p in projects}
+    def set_projects(
+        self,
+        projects: list[Any],
+        layer: ProjectLayerData | None = None,
+        by_id: dict[int, Any] | None = None,
+    ) -> None:
+        """Show these projects; `layer` is their ProjectLayerData and `by_id` them by id when
+        a worker built them (10⁶ projects: no pass over them on the GUI thread)."""
+        self.projects = by_id if by_id is not None else {int(p.id): p for p in projects}
         if layer is None:
             layer = ProjectLayerData.from_projects(projects)
         self.data["projects"] = layer
         self._project_paths = {pid: path for pid, _t, path, _areal in layer.shapes}
         self._marked_paths = {}
-        self._project_snap_xy = self._project_vertices(layer)
+        self._project_snap_xy = (
+            layer.snap_xy if layer.snap_xy is not None else self._project_vertices(layer)
+        )
         self.selected = frozenset(i for i in self.selected if i in self.projects)
         self.request_render()
 

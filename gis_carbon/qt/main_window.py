@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -53,16 +54,16 @@ from gis_carbon.qt.panels import (
 )
 from gis_carbon.qt.plan_editor import PlanEditor
 from gis_carbon.qt.project_form import ProjectForm
+from gis_carbon.qt.project_loading import ProjectSnapshot, read_projects
 from gis_carbon.qt.render import (
     ROLE_STYLES,
-    ProjectLayerData,
     RasterLayerData,
     Renderer,
     Scene,
     VectorLayerData,
     raster_image,
 )
-from gis_carbon.qt.workers import GUI_SWITCH_INTERVAL_S, TaskRunner
+from gis_carbon.qt.workers import GUI_SWITCH_INTERVAL_S, SignalFeedback, TaskRunner
 from gis_carbon.services.layers import layer_file
 from gis_carbon.services.store import ProjectCommandPathStore
 
@@ -150,6 +151,7 @@ class MainWindow(QMainWindow):
         self._siting_generation = 0
         self._initial_zoom = True
         self._drawn_geometry: Any = None
+        self._project_type_counts: dict[str, int] | None = None  # for the legend
 
         self.canvas = MapCanvas(self)
         self.canvas.font_family = font_family
@@ -452,6 +454,7 @@ class MainWindow(QMainWindow):
         on_error: Any = None,
         runner: TaskRunner | None = None,
         workspace: bool = False,
+        on_partial: Any = None,
     ) -> Any:
         """Run `fn(feedback)` on a worker — `fn(feedback, ws)` on a connection of its own
         with `workspace=True`; user tasks show a progress bar, Cancel and their notes."""
@@ -484,6 +487,7 @@ class MainWindow(QMainWindow):
             on_error=failed,
             on_progress=progress,
             on_info=lambda note: self.statusBar().showMessage(f"{label}: {note}", 10000),
+            on_partial=on_partial,
         )
         if user:
             self._user_task = task
@@ -626,7 +630,7 @@ class MainWindow(QMainWindow):
             self.region_names.update(zip(data.codes, data.names, strict=True))
         self._refresh_region_choices()
         # county names for the table's column (the projects themselves are unchanged)
-        self.projects_panel.set_projects(self.projects_panel.model.projects, self.region_names)
+        self.projects_panel.set_region_names(self.region_names)
         if self._initial_zoom:
             self.zoom_to_plan()
         else:
@@ -685,11 +689,13 @@ class MainWindow(QMainWindow):
         self.canvas.set_layer_data(layer_id, data)
         self._update_legend()  # the symbol shows the geometry kind, known now
 
-    def _update_legend(self) -> None:
+    def _update_legend(self, type_counts: dict[str, int] | None = None) -> None:
+        if type_counts is not None:
+            self._project_type_counts = type_counts
+        elif self._project_type_counts is None:
+            self._project_type_counts = Counter(p.type for p in self.canvas.projects.values())
         self.legend_panel.set_content(
-            self.canvas.state.layers,
-            self.canvas.data,
-            (p.type for p in self.canvas.projects.values()),
+            self.canvas.state.layers, self.canvas.data, self._project_type_counts
         )
 
     def _layer_visibility(self, layer_id: str, visible: bool) -> None:
@@ -853,27 +859,43 @@ class MainWindow(QMainWindow):
         self._projects_generation += 1
         generation = self._projects_generation
 
-        def load(feedback: Feedback, ws: WorkspaceStore) -> Any:
-            if generation != self._projects_generation:
+        # Shown while loading only into an empty map: a reload after an edit keeps the
+        # projects shown until the new set is whole.
+        progressive = not self.canvas.projects
+
+        def load(feedback: SignalFeedback, ws: WorkspaceStore) -> Any:
+            stale = lambda: generation != self._projects_generation  # noqa: E731
+            if stale():
                 return None  # a newer reload is queued behind this one
-            projects = ws.projects()
-            counties = {p.regions.county for p in projects if p.regions.county}
-            return projects, ProjectLayerData.from_projects(projects), counties
+            return read_projects(
+                ws, feedback, on_snapshot=feedback.partial if progressive else None, is_stale=stale
+            )
 
         def loaded(result: Any) -> None:
             if result is not None and generation == self._projects_generation:
-                self._show_projects(*result)
+                self._show_projects(result)
             if then is not None:
                 then()
 
-        self._track(tr("Loading projects"), load, loaded, workspace=True)
+        def partly_loaded(snapshot: ProjectSnapshot) -> None:
+            if generation == self._projects_generation:
+                self._show_projects(snapshot)
 
-    def _show_projects(
-        self, projects: list[Any], layer: ProjectLayerData, counties: set[str]
-    ) -> None:
-        self.canvas.set_projects(projects, layer)
-        self.projects_panel.set_projects(projects, self.region_names)
-        self._update_legend()
+        self._track(tr("Loading projects"), load, loaded, workspace=True, on_partial=partly_loaded)
+
+    def _show_projects(self, snapshot: ProjectSnapshot) -> None:
+        """Swap in what a worker read: no pass over the projects here (10⁶ of them)."""
+        projects, layer, counties = snapshot.projects, snapshot.layer, snapshot.counties
+        self.canvas.set_projects(projects, layer, by_id=snapshot.by_id)
+        self.projects_panel.set_projects(projects, self.region_names, ordered_by_id=True)
+        self._update_legend(snapshot.type_counts)
+        if not snapshot.complete:
+            self.statusBar().showMessage(
+                tr("Loading projects: {n} of {m}").format(
+                    n=f"{len(projects):,}", m=f"{snapshot.total:,}"
+                ),
+                3000,
+            )
         if self.canvas.selected:
             self._show_selected()
         self._project_counties = counties

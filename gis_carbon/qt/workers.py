@@ -48,6 +48,7 @@ GUI_SWITCH_INTERVAL_S = 0.001
 class TaskSignals(QObject):
     progress = Signal(float, str)  # fraction 0…1, message
     info = Signal(str)  # a note for the user
+    partial = Signal(object)  # a result so far (a workspace's projects while they load)
     finished = Signal(object)
     failed = Signal(object)  # the exception
 
@@ -64,6 +65,10 @@ class SignalFeedback(Feedback):
 
     def info(self, note: str) -> None:
         self.signals.info.emit(str(note))
+
+    def partial(self, result: Any) -> None:
+        """Hand the GUI what the task has so far (delivered like `finished`)."""
+        self.signals.partial.emit(result)
 
 
 class Task:
@@ -131,6 +136,7 @@ class TaskRunner(QObject):
         on_error: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[float, str], None] | None = None,
         on_info: Callable[[str], None] | None = None,
+        on_partial: Callable[[Any], None] | None = None,
     ) -> Task:
         """Run `fn(feedback)` — or `fn(feedback, ws)` on a connection of the task's own when
         `workspace` (the workspace's location, never an open Workspace) is given."""
@@ -145,6 +151,8 @@ class TaskRunner(QObject):
             task.signals.progress.connect(on_progress)
         if on_info is not None:
             task.signals.info.connect(on_info)
+        if on_partial is not None:
+            task.signals.partial.connect(on_partial)
 
         def finished(result: Any) -> None:
             self._forget(task)

@@ -778,6 +778,23 @@ class TeamWorkspace:
         sql = _SELECT_PROJECTS + (" WHERE " + " AND ".join(where) if where else "")
         return rows_to_projects(self.conn.execute((sql + " ORDER BY id").encode(), params))
 
+    def project_chunks(self, size: int = 50_000) -> Iterator[list[Project]]:
+        """Every project in id order, `size` at a time (keyset pages on the primary key)."""
+        if int(size) < 1:
+            raise ValueError(f"chunk size must be at least 1; got {size!r}")
+        after = -1
+        while True:
+            chunk = rows_to_projects(
+                self.conn.execute(
+                    (_SELECT_PROJECTS + " WHERE id > %s ORDER BY id LIMIT %s").encode(),
+                    (after, int(size)),
+                )
+            )
+            if not chunk:
+                return
+            yield chunk
+            after = int(chunk[-1].id)  # type: ignore[arg-type]  # stored projects have ids
+
     def project_columns(
         self,
         *,

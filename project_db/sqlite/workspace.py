@@ -645,6 +645,23 @@ class Workspace:
         sql += " ORDER BY id"
         return rows_to_projects(self.db.conn.execute(sql, params))
 
+    def project_chunks(self, size: int = 50_000) -> Iterator[list[Project]]:
+        """Every project in id order, `size` at a time (keyset pages on the primary key:
+        each page is one short query, so no read holds the file across the whole walk)."""
+        if int(size) < 1:
+            raise ValueError(f"chunk size must be at least 1; got {size!r}")
+        after = -1
+        while True:
+            chunk = rows_to_projects(
+                self.db.conn.execute(
+                    _SELECT_PROJECTS + " WHERE id > ? ORDER BY id LIMIT ?", (after, int(size))
+                )
+            )
+            if not chunk:
+                return
+            yield chunk
+            after = int(chunk[-1].id)  # type: ignore[arg-type]  # stored projects have ids
+
     def project_columns(
         self,
         *,
