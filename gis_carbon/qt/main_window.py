@@ -33,7 +33,7 @@ from gis_carbon.model.commands import AddProject, DeleteProject, EditProject, Mo
 from gis_carbon.model.map_state import LayerState, lonlat_to_world
 from gis_carbon.model.plan_commands import AddTarget, DeleteTarget, EditPlan, EditTarget
 from gis_carbon.model.storage import WorkspaceStore
-from gis_carbon.qt import workspace_files
+from gis_carbon.qt import first_start, workspace_files
 from gis_carbon.qt.canvas import MapCanvas, Tool, overview_view
 from gis_carbon.qt.chart_process import chart_png
 from gis_carbon.qt.feature_panels import AttributeTable, IdentifyPanel, feature_label
@@ -207,7 +207,11 @@ class MainWindow(QMainWindow):
         self._set_focus_region()
         self.refresh_projects()
         self.refresh_layers()
-        self._start_boundary_load()
+        self.first_start_task: Any = None
+        if first_start.cache_missing():  # the window shows now; the cache is built behind it
+            first_start.start(self)
+        else:
+            self._start_boundary_load()
         self.check_problems: list[str] | None = None
         self._check_on_open()
         self.evaluate()

@@ -38,7 +38,13 @@ from gis_carbon.errors import Cancelled, GisCarbonError
 from gis_carbon.feedback import NO_FEEDBACK, Feedback
 from gis_carbon.model.storage import WorkspaceStore
 
-__all__ = ["BackgroundTaskError", "ImportSummary", "run_export", "run_import"]
+__all__ = [
+    "BackgroundTaskError",
+    "ImportSummary",
+    "run_export",
+    "run_first_start",
+    "run_import",
+]
 
 # How often the waiting caller looks at its cancel flag and at the child's health.
 POLL_S = 0.05
@@ -112,8 +118,32 @@ def _do_export(
     return export(ws, *args, feedback=feedback, **options)
 
 
+def _do_first_start(
+    ws: WorkspaceStore, args: tuple[Any, ...], options: dict[str, Any], feedback: Feedback
+) -> bool:
+    """The boundary cache, then the five plans in a workspace not yet seeded; True when it
+    seeded (the window then reads the plans again)."""
+    from gis_carbon.geo.boundaries import build_boundary_cache
+    from gis_carbon.services.workspace import seed_workspace
+
+    build_boundary_cache(feedback.part(0.0, 0.9))
+    if ws.get_meta("seed_version") is not None:
+        return False
+    feedback.check_cancelled()
+    feedback.progress(0.9, "seeding the five plans")
+    seed_workspace(ws)
+    return True
+
+
 # A table, not a branch per kind: what runs in the child.
-_JOBS: dict[str, Callable[..., Any]] = {"import": _do_import, "export": _do_export}
+_JOBS: dict[str, Callable[..., Any]] = {
+    "import": _do_import,
+    "export": _do_export,
+    "first_start": _do_first_start,
+}
+# A first start's child may be stopped at once: the cache is written to a temporary file and
+# renamed, the seed is one transaction, so quitting during either loses nothing.
+_CANCEL_GRACE_BY_KIND = {"first_start": 1.0}
 
 
 class _ChildFeedback(Feedback):
@@ -254,7 +284,8 @@ def _run(
             try:
                 message = messages.get(timeout=POLL_S)  # waits without the GIL
             except queue_module.Empty:
-                if cancelled_at is not None and time.monotonic() - cancelled_at > CANCEL_GRACE_S:
+                grace = _CANCEL_GRACE_BY_KIND.get(kind, CANCEL_GRACE_S)
+                if cancelled_at is not None and time.monotonic() - cancelled_at > grace:
                     process.terminate()
                     raise Cancelled(f"{kind} cancelled; nothing was written") from None
                 if not process.is_alive() and messages.empty():
@@ -301,3 +332,12 @@ def run_export(
     """``exports.export(open_workspace(workspace), fmt, path, **options)`` in a child process;
     returns its ExportResult. ExportCancelled on cancel."""
     return _run("export", workspace, (fmt, str(path)), options, feedback)
+
+
+def run_first_start(
+    workspace: str | os.PathLike[str], *, feedback: Feedback = NO_FEEDBACK
+) -> bool:
+    """What a first start needs before the map can be drawn, in a child process: the boundary
+    cache (built unless present) and the seed of a new workspace. True when it seeded.
+    Cancelled when cancelled (the child is stopped within a second)."""
+    return bool(_run("first_start", workspace, (), {}, feedback))
