@@ -10,7 +10,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-
 # when this module was first imported: "after launch" where /proc cannot say better
 LAUNCHED = time.perf_counter()
 
@@ -92,10 +91,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     i18n.install_qt_translator(app)
     family = ensure_cjk_font(app)
 
+    from gis_carbon.qt.first_start import cache_missing
     from gis_carbon.qt.main_window import MainWindow
     from gis_carbon.services import open_workspace
-
-    from gis_carbon.qt.first_start import cache_missing
 
     workspace = args.workspace or (None if args.screenshot else settings.value("last_workspace"))
     try:

@@ -143,6 +143,8 @@ class MapCanvas(QWidget):
         self._signals.done.connect(self._on_frame)
         self.overview: QImage | None = None
         self.overview_view: Viewport | None = None
+        self.overview_visible = True  # View → Overview map
+        self.overview_rect: QRectF | None = None  # where it was last drawn
 
     # ---------------------------------------------------------------- view
     @property
@@ -477,10 +479,16 @@ class MapCanvas(QWidget):
     def _paint_overview(self, painter: QPainter) -> None:
         if self.overview is None or self.overview_view is None:
             return
-        w, h = self.overview.width(), self.overview.height()
-        x0, y0 = self.width() - w - 12, self.height() - h - 12
-        if x0 < 200 or y0 < 80:
+        if not self.overview_visible:
             return
+        from gis_carbon.qt.desk_actions import overview_origin, plan_screen_rect
+
+        w, h = self.overview.width(), self.overview.height()
+        origin = overview_origin((self.width(), self.height()), (w, h), plan_screen_rect(self))
+        if origin is None:
+            return
+        x0, y0 = origin
+        self.overview_rect = QRectF(x0, y0, w, h)
         painter.setPen(QPen(QColor("#555555"), 1))
         painter.drawImage(x0, y0, self.overview)
         painter.setBrush(Qt.BrushStyle.NoBrush)

@@ -33,7 +33,7 @@ from gis_carbon.model.commands import AddProject, DeleteProject, EditProject, Mo
 from gis_carbon.model.map_state import LayerState, lonlat_to_world
 from gis_carbon.model.plan_commands import AddTarget, DeleteTarget, EditPlan, EditTarget
 from gis_carbon.model.storage import WorkspaceStore
-from gis_carbon.qt import first_start, workspace_files
+from gis_carbon.qt import desk_actions, first_start, rollup_panel, workspace_files
 from gis_carbon.qt.canvas import MapCanvas, Tool, overview_view
 from gis_carbon.qt.chart_process import chart_png
 from gis_carbon.qt.feature_panels import AttributeTable, IdentifyPanel, feature_label
@@ -41,6 +41,7 @@ from gis_carbon.qt.geometry_cache import BoundaryData, geometry_path
 from gis_carbon.qt.i18n import language, tr
 from gis_carbon.qt.legend import LegendPanel
 from gis_carbon.qt.measure_text import geometry_measure_text
+from gis_carbon.qt.messages import error_text
 from gis_carbon.qt.panels import (
     USER_LAYER_PREFIX,
     LayersPanel,
@@ -183,6 +184,7 @@ class MainWindow(QMainWindow):
             self.addDockWidget(area, dock)
             self.docks[name] = dock
         self.tabifyDockWidget(self.docks["targets"], self.docks["siting"])
+        self.rollup_panel = rollup_panel.attach(self)
         self.tabifyDockWidget(self.docks["properties"], self.docks["legend"])
         self.tabifyDockWidget(self.docks["properties"], self.docks["identify"])
         self.docks["properties"].raise_()
@@ -330,6 +332,7 @@ class MainWindow(QMainWindow):
             toolbar.addAction(action)
         toolbar.addSeparator()
         toolbar.addAction(self.action_table["zoom_plan"])
+        desk_actions.attach(self, file_menu, view_menu, self.action_table["quit"])
         self._update_undo_actions()
 
     def _build_status_bar(self) -> None:
@@ -505,7 +508,7 @@ class MainWindow(QMainWindow):
         return False
 
     def show_error(self, exc: BaseException | str) -> None:
-        text = str(exc)
+        text = error_text(exc)  # a service's English message in the UI's language
         self.statusBar().showMessage(text, 15000)
         box = QMessageBox(QMessageBox.Icon.Warning, "gis-carbon", text, parent=self)
         box.open()
@@ -651,7 +654,7 @@ class MainWindow(QMainWindow):
             tr("Loading layer"),
             load,
             lambda data: self._layer_data_loaded(layer_id, data),
-            on_error=lambda exc: self.statusBar().showMessage(f"{record.title_zh}: {exc}", 15000),
+            on_error=lambda exc: self.statusBar().showMessage(f"{record.title_zh}: {error_text(exc)}", 15000),
             workspace=True,
         )
 
@@ -1042,6 +1045,7 @@ class MainWindow(QMainWindow):
 
         self.targets_panel.set_busy(tr("Evaluating…"))
         self._track(tr("Evaluating targets"), work, self._evaluated, workspace=True)
+        self.refresh_rollup()
 
     def _evaluated(self, result: tuple[int, list[Any], Any]) -> None:
         generation, progress, chart = result
@@ -1134,7 +1138,7 @@ class MainWindow(QMainWindow):
                 self.open_project_form(geometry)
 
         def failed(exc: BaseException) -> None:
-            self.siting_panel.show_text(f"{tr('Siting check failed')}: {exc}")
+            self.siting_panel.show_text(f"{tr('Siting check failed')}: {error_text(exc)}")
             if then_open_form:
                 self.open_project_form(geometry)
 
@@ -1258,7 +1262,9 @@ class MainWindow(QMainWindow):
         ):
             action = self.action_table[key]
             action.setEnabled(can)
-            action.setText(f"{tr(key.capitalize())} {text}".strip())
+            # a fixed text keeps the toolbar still; the command is named in the tooltip
+            action.setText(tr(key.capitalize()))
+            action.setToolTip(f"{tr(key.capitalize())} {text}".strip())
 
     def move_project(self, project_id: int, geometry: Any) -> None:
         project = self.ws.get_project(project_id)

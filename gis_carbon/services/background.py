@@ -44,6 +44,7 @@ __all__ = [
     "run_export",
     "run_first_start",
     "run_import",
+    "run_report",
 ]
 
 # How often the waiting caller looks at its cancel flag and at the child's health.
@@ -118,6 +119,14 @@ def _do_export(
     return export(ws, *args, feedback=feedback, **options)
 
 
+def _do_report(
+    ws: WorkspaceStore, args: tuple[Any, ...], options: dict[str, Any], feedback: Feedback
+) -> Any:
+    from gis_carbon.services.exports import export_report
+
+    return export_report(ws, *args, feedback=feedback, **options)
+
+
 def _do_first_start(
     ws: WorkspaceStore, args: tuple[Any, ...], options: dict[str, Any], feedback: Feedback
 ) -> bool:
@@ -140,6 +149,7 @@ _JOBS: dict[str, Callable[..., Any]] = {
     "import": _do_import,
     "export": _do_export,
     "first_start": _do_first_start,
+    "report": _do_report,
 }
 # A first start's child may be stopped at once: the cache is written to a temporary file and
 # renamed, the seed is one transaction, so quitting during either loses nothing.
@@ -334,10 +344,20 @@ def run_export(
     return _run("export", workspace, (fmt, str(path)), options, feedback)
 
 
-def run_first_start(
-    workspace: str | os.PathLike[str], *, feedback: Feedback = NO_FEEDBACK
-) -> bool:
+def run_first_start(workspace: str | os.PathLike[str], *, feedback: Feedback = NO_FEEDBACK) -> bool:
     """What a first start needs before the map can be drawn, in a child process: the boundary
     cache (built unless present) and the seed of a new workspace. True when it seeded.
     Cancelled when cancelled (the child is stopped within a second)."""
     return bool(_run("first_start", workspace, (), {}, feedback))
+
+
+def run_report(
+    workspace: str | os.PathLike[str],
+    plan: str,
+    path: str | os.PathLike[str],
+    *,
+    feedback: Feedback = NO_FEEDBACK,
+) -> Any:
+    """``exports.export_report(open_workspace(workspace), plan, path)`` (the CLI's `report`:
+    a one-page PDF or PNG) in a child process; returns its ExportResult."""
+    return _run("report", workspace, (plan, str(path)), {}, feedback)

@@ -22,8 +22,15 @@ SHOWN = re.compile(r"window shown ([0-9.]+) s after launch")
 def _seconds_until_shown(env: dict[str, str], tmp_path: Path) -> float:
     """Launch main.py on a new workspace and an empty cache; the seconds it reports."""
     process = subprocess.Popen(
-        [sys.executable, str(REPO / "main.py"), "--timings", "--lang", "zh",
-         "--workspace", str(tmp_path / "new.gcarbon.gpkg")],
+        [
+            sys.executable,
+            str(REPO / "main.py"),
+            "--timings",
+            "--lang",
+            "zh",
+            "--workspace",
+            str(tmp_path / "new.gcarbon.gpkg"),
+        ],
         env=env,
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
