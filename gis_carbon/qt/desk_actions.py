@@ -3,6 +3,7 @@ View → Overview map (checkable, remembered; the inset keeps clear of the plan 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,55 +81,54 @@ def write_report(window: Any, path: Path) -> Any:
     return window._track(tr("Writing report"), work, done, user=True)
 
 
-def overview_origin(
+def overview_place(
     canvas_size: tuple[int, int],
     inset: tuple[int, int],
-    avoid: tuple[float, float, float, float] | None,
-) -> tuple[int, int] | None:
-    """Top-left pixel of the inset: the first corner (bottom right, bottom left, top right, top
-    left) whose inset would not cover `avoid` (the plan area on screen: x0, y0, x1, y1); the
-    corner covering least of it when each would; None when the canvas is too small."""
+    covers_plan: Callable[[tuple[float, float, float, float]], bool],
+) -> tuple[float, float, float, float] | None:
+    """Where the inset goes (x, y, width, height in pixels): the first corner — bottom right,
+    bottom left, top right, top left — where it covers none of the plan area, at full size,
+    else at ¾, else at ½; bottom right at full size when the plan fills every corner; None
+    when the canvas is too small for it."""
     width, height = canvas_size
     w, h = inset
     if width - w - MARGIN < 200 or height - h - MARGIN < 80:
         return None
-    corners = [
-        (width - w - MARGIN, height - h - MARGIN),
-        (MARGIN, height - h - MARGIN - 40),  # above the scale bar
-        (width - w - MARGIN, MARGIN + 70),  # below the north arrow
-        (MARGIN, MARGIN),
-    ]
-    if avoid is None:
-        return corners[0]
-
-    def covered(corner: tuple[int, int]) -> float:
-        x, y = corner
-        dx = min(x + w, avoid[2]) - max(x, avoid[0])
-        dy = min(y + h, avoid[3]) - max(y, avoid[1])
-        return max(0.0, dx) * max(0.0, dy)
-
-    return min(corners, key=lambda c: (covered(c) > 0, covered(c), corners.index(c)))
+    for scale in (1.0, 0.75, 0.5):
+        sw, sh = w * scale, h * scale
+        for x, y in (
+            (width - sw - MARGIN, height - sh - MARGIN),
+            (MARGIN, height - sh - MARGIN - 40),  # above the scale bar
+            (width - sw - MARGIN, MARGIN + 70),  # below the north arrow
+            (MARGIN, MARGIN),
+        ):
+            if not covers_plan((x, y, sw, sh)):
+                return (x, y, sw, sh)
+    return (width - w - MARGIN, height - h - MARGIN, w, h)
 
 
-def plan_screen_rect(canvas: Any) -> tuple[float, float, float, float] | None:
-    """The focused plan region's bounding box in canvas pixels, when the boundaries are in."""
+def plan_cover_test(canvas: Any) -> Callable[[tuple[float, float, float, float]], bool]:
+    """Whether a pixel rectangle covers part of the focused plan region's outline (its
+    coarsest drawing copy); nothing is covered while the boundaries are loading."""
+    from PySide6.QtCore import QRectF
+
     from gis_carbon.qt.geometry_cache import BoundaryData
 
-    boxes = []
+    paths = []
     for code in canvas.focus:
         for name in ("counties", "provinces"):
             data = canvas.data.get(name)
-            if isinstance(data, BoundaryData):
-                bounds = data.bounds_of(code)
-                if bounds is not None:
-                    boxes.append(bounds)
-                    break
-    if not boxes:
-        return None
-    minx = min(b[0] for b in boxes)
-    miny = min(b[1] for b in boxes)
-    maxx = max(b[2] for b in boxes)
-    maxy = max(b[3] for b in boxes)
-    ax, ay = canvas.view.world_to_screen(minx, maxy)
-    bx, by = canvas.view.world_to_screen(maxx, miny)
-    return (float(min(ax, bx)), float(min(ay, by)), float(max(ax, bx)), float(max(ay, by)))
+            if isinstance(data, BoundaryData) and code in data.index:
+                paths.append(data.levels[-1].paths[data.index[code]])
+                break
+
+    def covers(rect: tuple[float, float, float, float]) -> bool:
+        x, y, w, h = rect
+        ax, ay = canvas.view.screen_to_world(x, y)
+        bx, by = canvas.view.screen_to_world(x + w, y + h)
+        world = QRectF(
+            float(min(ax, bx)), float(min(ay, by)), float(abs(bx - ax)), float(abs(by - ay))
+        )
+        return any(path.intersects(world) for path in paths)
+
+    return covers
