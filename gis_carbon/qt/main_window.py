@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
             self.addDockWidget(area, dock)
             self.docks[name] = dock
         self.tabifyDockWidget(self.docks["targets"], self.docks["siting"])
-        self.rollup_panel = rollup_panel.attach(self)
+        self.rollup_panel, self.refresh_rollup = rollup_panel.attach(self)
         self.tabifyDockWidget(self.docks["properties"], self.docks["legend"])
         self.tabifyDockWidget(self.docks["properties"], self.docks["identify"])
         self.docks["properties"].raise_()

@@ -4,6 +4,7 @@ the same service (services.progress.rollup) on a worker."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
@@ -120,15 +121,18 @@ class RollupPanel(QWidget):
                 )
             if entry["by_type"]:
                 group = QTreeWidgetItem(top, [tr("By type")])
+                group.setExpanded(True)
                 for ptype, value in entry["by_type"]:
                     name = ptype.name_en if english else ptype.name_zh
                     QTreeWidgetItem(group, [name, ptype.code, value_text(target, value), ""])
             top.setExpanded(True)
+        for column in range(self.tree.columnCount()):
+            self.tree.resizeColumnToContents(column)  # whole names; the dock scrolls
 
 
-def attach(window: Any) -> RollupPanel:
-    """A Roll-up dock tabbed with the targets; `window.refresh_rollup()` recomputes it for
-    the chosen plan and policy on the read worker (called with each evaluation)."""
+def attach(window: Any) -> tuple[RollupPanel, Callable[[], None]]:
+    """A Roll-up dock tabbed with the targets, and the function that recomputes it for the
+    window's plan and policy on the read worker (called with each evaluation)."""
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QDockWidget
 
@@ -161,5 +165,4 @@ def attach(window: Any) -> RollupPanel:
 
         window._track(tr("Rolling up districts"), work, done, workspace=True)
 
-    window.refresh_rollup = refresh
-    return panel
+    return panel, refresh
