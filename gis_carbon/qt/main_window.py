@@ -654,7 +654,9 @@ class MainWindow(QMainWindow):
             tr("Loading layer"),
             load,
             lambda data: self._layer_data_loaded(layer_id, data),
-            on_error=lambda exc: self.statusBar().showMessage(f"{record.title_zh}: {error_text(exc)}", 15000),
+            on_error=lambda exc: self.statusBar().showMessage(
+                f"{record.title_zh}: {error_text(exc)}", 15000
+            ),
             workspace=True,
         )
 
