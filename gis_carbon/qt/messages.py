@@ -6,7 +6,7 @@ can meet has an English template here, "project {id} is at version {have}, not {
 a message matching one is rebuilt from the template's translation in zh_CN.json with the
 same values, so the file, row and value named stay exactly as the service wrote them. A
 message no template matches is shown as written (better English than nothing), and is added
-to `i18n.missing` so a test can list the gaps.
+to `untranslated` so a test can list the gaps.
 
 Provenance ("user", "plan:001 …", "import:f.csv") and geometry kinds are tables too.
 """
@@ -48,7 +48,34 @@ ERROR_TEMPLATES = (
     "coordinates {bounds} are not WGS 84 longitude/latitude",
     "invalid geometry: {reason}",
     "unsupported geometry type {kind}",
+    # a quantity typed in a form (model/units.py): the reason is translated in turn
+    'cannot read {what} "{text}": {reason}',
+    "cannot read {what} {text}: expected text",
+    '"{text}" is not a number',
+    '"{text}" is not a finite number',
+    '"{text}" has two signs',
+    '"{text}" divides by zero',
+    "no number",
+    "there is nothing to read",
+    "thousands separators must group exactly 3 digits",
+    "exponents are not accepted; write the number out",
+    "unknown unit {unit} (did you mean {guess}?)",
+    "unknown unit {unit}",
+    "a negative value is not allowed here",
+    "{unit} and {other} measure different things",
 )
+# parameters that are themselves a field name or a message to translate
+FIELD_PARAMETERS = frozenset({"name", "what"})
+
+# field names the messages carry as a value ({name}), as the form labels them
+FIELD_NAMES = {
+    "year": "Commissioning year",
+    "capacity": "Capacity",
+    "energy": "Energy (storage)",
+}
+
+# messages no template matched while the UI was Chinese (shown as written)
+untranslated: set[str] = set()
 
 # provenance prefixes, as the services write them
 SOURCE_PREFIXES = (
@@ -88,9 +115,15 @@ def _line_text(line: str) -> str:
     for template in ERROR_TEMPLATES:
         found = _pattern(template).match(line)
         if found:
-            return tr(template).format(**found.groupdict())
+            values = found.groupdict()
+            for key, value in values.items():
+                if key in FIELD_PARAMETERS and value in FIELD_NAMES:
+                    values[key] = tr(FIELD_NAMES[value])
+            if "reason" in values:
+                values["reason"] = _line_text(values["reason"])
+            return tr(template).format(**values)
     if i18n.language() != "en" and line:
-        i18n.missing.add(line)
+        untranslated.add(line)
     return line
 
 

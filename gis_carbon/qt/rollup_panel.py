@@ -132,7 +132,8 @@ class RollupPanel(QWidget):
 
 def attach(window: Any) -> tuple[RollupPanel, Callable[[], None]]:
     """A Roll-up dock tabbed with the targets, and the function that recomputes it for the
-    window's plan and policy on the read worker (called with each evaluation)."""
+    window's plan and policy on the read worker (called with each evaluation; while the tab
+    is hidden it only notes that the roll-up must be computed when shown)."""
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QDockWidget
 
@@ -145,8 +146,15 @@ def attach(window: Any) -> tuple[RollupPanel, Callable[[], None]]:
     window.docks["rollup"] = dock
     window.docks["targets"].raise_()
     generation = [0]
+    stale = [True]
 
     def refresh() -> None:
+        # only while its tab is shown: a roll-up evaluates every target again, and doing it
+        # behind each evaluation kept the worker (and the GIL) busy twice as long
+        if not panel.isVisible():
+            stale[0] = True
+            return
+        stale[0] = False
         generation[0] += 1
         mine, plan_id, policy = generation[0], window.plan_id, window.policy()
         if not plan_id:
@@ -165,4 +173,5 @@ def attach(window: Any) -> tuple[RollupPanel, Callable[[], None]]:
 
         window._track(tr("Rolling up districts"), work, done, workspace=True)
 
+    dock.visibilityChanged.connect(lambda shown: refresh() if shown and stale[0] else None)
     return panel, refresh

@@ -67,8 +67,8 @@ def test_messages_translate_by_template_keeping_the_values() -> None:
 
     assert error_text("no project with id 52") == "没有编号为 52 的项目"
     assert (
-        error_text("年份 must be a year between 1900 and 2100; got 3000")
-        == "年份 须为 1900 至 2100 之间的年份；输入为 3000"
+        error_text("year must be a year between 1900 and 2100; got 3000")
+        == "投产年份 须为 1900 至 2100 之间的年份；输入为 3000"
     )
     assert source_text("user") == "用户录入"
     assert source_text("plan:003 红桥区 二、(一)") == "方案文本 003 红桥区 二、(一)"
@@ -103,6 +103,8 @@ def _cli(*args: str) -> str:
 
 def test_the_rollup_tab_shows_what_the_rollup_command_prints(window, qtbot, seeded_path) -> None:
     tianjin = window.ws.plan("天津市")
+    assert window.rollup_panel.tree.topLevelItemCount() == 0  # not computed while hidden
+    window.docks["rollup"].raise_()
     window.targets_panel.set_plans(list(window.plans.values()), tianjin.id)
     window._plan_changed(tianjin.id)
     tree = window.rollup_panel.tree
@@ -191,3 +193,31 @@ def test_the_overview_corner_avoids_the_plan(plan_box, expected) -> None:
     from gis_carbon.qt.desk_actions import overview_place
 
     assert overview_place((1240, 900), (240, 170), _box_test(plan_box)) == expected
+
+
+def test_a_long_form_error_wraps_in_chinese_without_covering_the_buttons(qtbot) -> None:
+    from shapely.geometry import Point
+
+    from gis_carbon.qt import i18n
+    from gis_carbon.qt.project_form import ProjectForm
+
+    i18n.set_language("zh")
+    form = ProjectForm(Point(116.9, 38.9))
+    qtbot.addWidget(form)
+    form.show()
+    form.name.setText("大邱庄渔光互补")
+    form.year.setText("3000")
+    qtbot.wait(50)
+    message = form.message
+    assert message.text() == "投产年份 须为 1900 至 2100 之间的年份；输入为 3000"
+    assert message.height() >= message.heightForWidth(message.width())
+    assert message.geometry().bottom() < form.buttons.geometry().top()
+
+
+def test_a_quantity_error_is_translated_with_its_reason() -> None:
+    from gis_carbon.qt.messages import error_text
+
+    assert (
+        error_text('cannot read capacity "12.5 M": unknown unit "M" (did you mean m?)')
+        == '无法读取规模“12.5 M”：未知单位 "M"（是否指 m？）'
+    )
