@@ -221,3 +221,23 @@ def test_a_quantity_error_is_translated_with_its_reason() -> None:
         error_text('cannot read capacity "12.5 M": unknown unit "M" (did you mean m?)')
         == '无法读取规模“12.5 M”：未知单位 "M"（是否指 m？）'
     )
+
+
+def test_qt_own_file_dialog_speaks_chinese(qtbot) -> None:
+    from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
+
+    from gis_carbon.qt import i18n
+
+    i18n.set_language("zh")
+    app = QApplication.instance()
+    translator = i18n.install_qt_translator(app)
+    assert translator is not None
+    try:
+        dialog = QFileDialog(None, "打开工作区")
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+        qtbot.addWidget(dialog)
+        labels = {label.text() for label in dialog.findChildren(QLabel)}
+        assert labels == {"查找范围(&I)：", "文件名称(&N)：", "文件类型(&T)："}
+    finally:
+        app.removeTranslator(translator)
+        app.removeTranslator(translator.gaps)
