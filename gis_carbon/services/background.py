@@ -270,11 +270,13 @@ def _run(
 
     if kind not in _JOBS:
         raise ValueError(f"unknown background job {kind!r}; known: {', '.join(_JOBS)}")
-    workspace = Path(workspace)
-    if not workspace.exists():
-        from gis_carbon.errors import WorkspaceError
+    # a team database's location is a URL, which the child opens as it is
+    if "://" not in str(workspace):
+        workspace = Path(workspace)
+        if not workspace.exists():
+            from gis_carbon.errors import WorkspaceError
 
-        raise WorkspaceError(f"no workspace at {workspace}")
+            raise WorkspaceError(f"no workspace at {workspace}")
     context = multiprocessing.get_context("spawn")
     messages = context.Queue()
     child_cancel = context.Event()
