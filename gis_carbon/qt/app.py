@@ -1,5 +1,8 @@
 """Starting the desktop app: `python main.py [--workspace PATH] [--screenshot out.png]
-[--plan 静海区] [--size 1600x1000] [--lang zh|en]`."""
+[--plan 静海区] [--size 1600x1000] [--lang zh|en] [--timings]`.
+
+Without the boundary cache (a first start) the window shows at once and builds it behind
+(gis_carbon.qt.first_start); a new workspace is then seeded after the cache is ready."""
 
 from __future__ import annotations
 
