@@ -105,11 +105,16 @@ def run(argv: Sequence[str] | None = None) -> int:
     except GisCarbonError as exc:
         print(f"gis-carbon: {exc}", file=sys.stderr)
         return 2
+    # a workspace seeded after the window shows has no plans yet: --plan is chosen then
+    plan_later = args.plan if args.plan and not ws.plans() and cache_missing() else None
     try:
-        window = MainWindow(ws, plan=args.plan, settings=settings, font_family=family)
+        window = MainWindow(
+            ws, plan=None if plan_later else args.plan, settings=settings, font_family=family
+        )
     except GisCarbonError as exc:
         print(f"gis-carbon: {exc}", file=sys.stderr)
         return 2
+    window.plan_after_first_start = plan_later
     if args.size:
         window.resize(*args.size)
     elif args.screenshot:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gis_carbon.errors import Cancelled
+from gis_carbon.errors import Cancelled, GisCarbonError
 from gis_carbon.feedback import Feedback
 from gis_carbon.qt.i18n import tr
 
@@ -63,7 +63,7 @@ def start(window: MainWindow) -> None:
         if seeded:
             plans = window.ws.plans()
             window.plans = {p.id: p for p in plans}
-            window.plan_id = plans[0].id if plans else None
+            window.plan_id = _chosen_plan(window, plans)
             window.targets_panel.set_plans(plans, window.plan_id)
             window.canvas.emphasis = frozenset(p.region_code for p in plans)
             window.refresh_projects()
@@ -99,3 +99,14 @@ def _notice(window: MainWindow) -> Any:
     notice.move(24, 24)
     notice.show()
     return notice
+
+
+def _chosen_plan(window: MainWindow, plans: list[Any]) -> str | None:
+    """The plan asked for on the command line (main.py --plan), else the first."""
+    wanted = window.plan_after_first_start
+    if wanted:
+        try:
+            return str(window.ws.plan(wanted).id)
+        except GisCarbonError as exc:
+            window.show_error(exc)
+    return plans[0].id if plans else None

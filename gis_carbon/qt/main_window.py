@@ -210,6 +210,7 @@ class MainWindow(QMainWindow):
         self.refresh_projects()
         self.refresh_layers()
         self.first_start_task: Any = None
+        self.plan_after_first_start: str | None = None  # main.py --plan on a first start
         if first_start.cache_missing():  # the window shows now; the cache is built behind it
             first_start.start(self)
         else:
