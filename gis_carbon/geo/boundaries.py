@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 import numpy as np
 
 from gis_carbon.errors import GisCarbonError, NotFoundError
+from gis_carbon.feedback import NO_FEEDBACK, Feedback
 
 if TYPE_CHECKING:
     import geopandas
@@ -61,6 +62,7 @@ __all__ = [
     "ancestors",
     "boundaries",
     "boundary_cache_path",
+    "build_boundary_cache",
     "children",
     "descendants_or_self",
     "find_regions",
@@ -372,15 +374,32 @@ def simplify_coverage(
 _build_lock = threading.Lock()
 
 
-def _build_cache(path: Path) -> None:
+def build_boundary_cache(feedback: Feedback = NO_FEEDBACK) -> Path:
+    """Build the boundary cache now unless it exists (the slow part of a first start, ~25 s),
+    reporting progress; returns its path. Cancelled leaves no cache and no partial file."""
+    path = boundary_cache_path()
+    with _build_lock:
+        if not path.is_file():
+            _build_cache(path, feedback)
+    feedback.progress(1.0)
+    return path
+
+
+def _build_cache(path: Path, feedback: Feedback = NO_FEEDBACK) -> None:
     """Read every GeoJSON file once, convert to WGS 84 and write all layers to ``path``."""
     import shapely
 
     catalogue = _catalogue()
     codes = sorted(catalogue.regions)
-    raw = np.array(
-        [_read_geojson_geometry(catalogue.geojson_paths[code]) for code in codes], dtype=object
-    )
+    # rough shares of the build time on a 2-CPU machine, for the progress bar
+    reading, writing = feedback.part(0.0, 0.35), feedback.part(0.4, 1.0)
+    raw = np.empty(len(codes), dtype=object)
+    for n, code in enumerate(codes):
+        if n % 200 == 0:
+            feedback.check_cancelled()
+            reading.progress_count(n, len(codes), "reading boundaries")
+        raw[n] = _read_geojson_geometry(catalogue.geojson_paths[code])
+    feedback.progress(0.35, "converting GCJ-02 to WGS 84")
     converted = _gcj02_geometries_to_wgs84(raw)
     invalid = ~shapely.is_valid(converted)
     if invalid.any():
@@ -394,7 +413,9 @@ def _build_cache(path: Path) -> None:
     tmp_path = Path(tmp_name)
     tmp_path.unlink()
     try:
-        for level in LEVELS:
+        for step, level in enumerate(LEVELS):
+            feedback.check_cancelled()
+            writing.progress_count(step, len(LEVELS), f"simplifying and writing {level}")
             layer_codes = catalogue.layer_codes[level]
             full = np.array([geometry_by_code[code] for code in layer_codes], dtype=object)
             for simplified, geometries in ((False, full), (True, simplify_coverage(full))):

@@ -1,13 +1,32 @@
 """Starting the desktop app: `python main.py [--workspace PATH] [--screenshot out.png]
-[--plan 静海区] [--size 1600x1000] [--lang zh|en]`."""
+[--plan 静海区] [--size 1600x1000] [--lang zh|en] [--timings]`.
+
+Without the boundary cache (a first start) the window shows at once and builds it behind
+(gis_carbon.qt.first_start); a new workspace is then seeded after the cache is ready."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
+
+# when this module was first imported: "after launch" where /proc cannot say better
+LAUNCHED = time.perf_counter()
+
+
+def seconds_since_launch() -> float:
+    """The process's age: from /proc (interpreter start included) on Linux, else since this
+    module was imported."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: start time in ticks
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return max(0.0, uptime - started)
+    except (OSError, ValueError, IndexError):
+        return time.perf_counter() - LAUNCHED
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -19,6 +38,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--plan", help="plan to show (id, name or region code), e.g. 静海区")
     parser.add_argument("--size", default=None, help="window size, e.g. 1600x1000")
     parser.add_argument("--lang", choices=("zh", "en"), help="UI language (default: Chinese)")
+    parser.add_argument(
+        "--timings",
+        action="store_true",
+        help="print to stderr how many seconds after launch the window was shown",
+    )
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.size:
         try:
@@ -70,20 +94,27 @@ def run(argv: Sequence[str] | None = None) -> int:
     i18n.install_qt_translator(app)
     family = ensure_cjk_font(app)
 
+    from gis_carbon.qt.first_start import cache_missing
     from gis_carbon.qt.main_window import MainWindow
     from gis_carbon.services import open_workspace
 
     workspace = args.workspace or (None if args.screenshot else settings.value("last_workspace"))
     try:
-        ws = open_workspace(workspace)
+        # without the boundary cache a new workspace is seeded after the window shows
+        ws = open_workspace(workspace, seed=not cache_missing())
     except GisCarbonError as exc:
         print(f"gis-carbon: {exc}", file=sys.stderr)
         return 2
+    # a workspace seeded after the window shows has no plans yet: --plan is chosen then
+    plan_later = args.plan if args.plan and not ws.plans() and cache_missing() else None
     try:
-        window = MainWindow(ws, plan=args.plan, settings=settings, font_family=family)
+        window = MainWindow(
+            ws, plan=None if plan_later else args.plan, settings=settings, font_family=family
+        )
     except GisCarbonError as exc:
         print(f"gis-carbon: {exc}", file=sys.stderr)
         return 2
+    window.plan_after_first_start = plan_later
     if args.size:
         window.resize(*args.size)
     elif args.screenshot:
@@ -92,6 +123,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         window.show()
     else:
         window.show_as_left()  # maximised the first time, then as the user left it
+    if args.timings:
+        app.processEvents()
+        shown = seconds_since_launch()
+        print(f"gis-carbon: window shown {shown:.2f} s after launch", file=sys.stderr, flush=True)
     if args.screenshot:
         if not window.wait_until_idle(120_000):
             print(

@@ -158,6 +158,8 @@ class MapCanvas(QWidget):
         self.basemap: Any = None
         self.background = "#f4f1ea"
         self.overlay_painters: list[Any] = []
+        self.overview_visible = True  # View → Overview map
+        self.overview_rect: QRectF | None = None  # where it was last drawn
 
     # ---------------------------------------------------------------- view
     @property
@@ -532,21 +534,34 @@ class MapCanvas(QWidget):
         painter.drawText(QRectF(cx - 15, top + 28, 30, 18), Qt.AlignmentFlag.AlignCenter, tr("N"))
 
     def _paint_overview(self, painter: QPainter) -> None:
+        self.overview_rect = None
         if self.overview is None or self.overview_view is None:
             return
-        w, h = self.overview.width(), self.overview.height()
-        x0, y0 = self.width() - w - 12, self.height() - h - 12
-        if x0 < 200 or y0 < 80:
+        if not self.overview_visible:
             return
+        from gis_carbon.qt.desk_actions import overview_place, plan_cover_test
+
+        size = (self.overview.width(), self.overview.height())
+        place = overview_place((self.width(), self.height()), size, plan_cover_test(self))
+        if place is None:
+            return
+        x0, y0, w, h = place
+        scale = w / size[0]  # shrunk where no corner has room for the whole inset
+        self.overview_rect = QRectF(x0, y0, w, h)
         painter.setPen(QPen(QColor("#555555"), 1))
-        painter.drawImage(x0, y0, self.overview)
+        painter.drawImage(self.overview_rect, self.overview)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(QRectF(x0, y0, w, h))
         minx, miny, maxx, maxy = self.view.extent
         ov = self.overview_view
         ax, ay = ov.world_to_screen(minx, maxy)
         bx, by = ov.world_to_screen(maxx, miny)
-        rect = QRectF(float(ax), float(ay), max(3.0, float(bx - ax)), max(3.0, float(by - ay)))
+        rect = QRectF(
+            float(ax) * scale,
+            float(ay) * scale,
+            max(3.0, float(bx - ax) * scale),
+            max(3.0, float(by - ay) * scale),
+        )
         painter.setPen(QPen(QColor("#d32f2f"), 2))
         painter.drawRect(rect.translated(x0, y0).intersected(QRectF(x0, y0, w, h)))
 

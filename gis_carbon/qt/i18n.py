@@ -72,9 +72,21 @@ def install_qt_translator(app: object) -> object | None:
         return None
     from PySide6.QtCore import QLibraryInfo, QTranslator
 
+    class GapTranslator(QTranslator):
+        """The few strings of Qt's own dialogs that qtbase_zh_CN.qm leaves in English."""
+
+        def translate(
+            self, context: str, source: str, disambiguation: str | None = None, n: int = -1
+        ) -> str:
+            return _load().get(f"qt:{context}:{source}", "")
+
     translator = QTranslator(app)  # type: ignore[arg-type]
     folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     if translator.load("qtbase_zh_CN", folder):
+        # installed first, asked last: Qt's own translation wins where it has one
+        gaps = GapTranslator(app)  # type: ignore[arg-type]
+        app.installTranslator(gaps)  # type: ignore[attr-defined]
         app.installTranslator(translator)  # type: ignore[attr-defined]
+        translator.gaps = gaps  # type: ignore[attr-defined]
         return translator
     return None

@@ -34,7 +34,7 @@ from gis_carbon.model.commands import AddProject, DeleteProject, EditProject, Mo
 from gis_carbon.model.map_state import LayerState, lonlat_to_world
 from gis_carbon.model.plan_commands import AddTarget, DeleteTarget, EditPlan, EditTarget
 from gis_carbon.model.storage import WorkspaceStore
-from gis_carbon.qt import workspace_files
+from gis_carbon.qt import desk_actions, first_start, rollup_panel, workspace_files
 from gis_carbon.qt.canvas import MapCanvas, Tool, overview_view
 from gis_carbon.qt.chart_dock import install_chart_dock
 from gis_carbon.qt.chart_process import chart_png
@@ -44,6 +44,7 @@ from gis_carbon.qt.geometry_cache import BoundaryData, geometry_path
 from gis_carbon.qt.i18n import language, tr
 from gis_carbon.qt.legend import LegendPanel
 from gis_carbon.qt.measure_text import geometry_measure_text
+from gis_carbon.qt.messages import error_text
 from gis_carbon.qt.panels import (
     USER_LAYER_PREFIX,
     LayersPanel,
@@ -187,6 +188,7 @@ class MainWindow(QMainWindow):
             self.addDockWidget(area, dock)
             self.docks[name] = dock
         self.tabifyDockWidget(self.docks["targets"], self.docks["siting"])
+        self.rollup_panel, self.refresh_rollup = rollup_panel.attach(self)
         self.tabifyDockWidget(self.docks["properties"], self.docks["legend"])
         self.tabifyDockWidget(self.docks["properties"], self.docks["identify"])
         self.docks["properties"].raise_()
@@ -211,7 +213,12 @@ class MainWindow(QMainWindow):
         self._set_focus_region()
         self.refresh_projects()
         self.refresh_layers()
-        self._start_boundary_load()
+        self.first_start_task: Any = None
+        self.plan_after_first_start: str | None = None  # main.py --plan on a first start
+        if first_start.cache_missing():  # the window shows now; the cache is built behind it
+            first_start.start(self)
+        else:
+            self._start_boundary_load()
         self.check_problems: list[str] | None = None
         self._check_on_open()
         self.evaluate()
@@ -337,6 +344,7 @@ class MainWindow(QMainWindow):
 
         self.map_tools = MapTools(self, view_menu, tools_menu, file_menu)
         self.basemap_menu = self.map_tools.basemaps
+        desk_actions.attach(self, file_menu, view_menu, self.action_table["quit"])
         self._update_undo_actions()
 
     def _build_status_bar(self) -> None:
@@ -532,7 +540,7 @@ class MainWindow(QMainWindow):
         return False
 
     def show_error(self, exc: BaseException | str) -> None:
-        text = str(exc)
+        text = error_text(exc)  # a service's English message in the UI's language
         self.statusBar().showMessage(text, 15000)
         box = QMessageBox(QMessageBox.Icon.Warning, "gis-carbon", text, parent=self)
         box.open()
@@ -678,7 +686,9 @@ class MainWindow(QMainWindow):
             tr("Loading layer"),
             load,
             lambda data: self._layer_data_loaded(layer_id, data),
-            on_error=lambda exc: self.statusBar().showMessage(f"{record.title_zh}: {exc}", 15000),
+            on_error=lambda exc: self.statusBar().showMessage(
+                f"{record.title_zh}: {error_text(exc)}", 15000
+            ),
             workspace=True,
         )
 
@@ -1081,6 +1091,7 @@ class MainWindow(QMainWindow):
 
         self.targets_panel.set_busy(tr("Evaluating…"))
         self._track(tr("Evaluating targets"), work, self._evaluated, workspace=True)
+        self.refresh_rollup()
 
     def _evaluated(self, result: tuple[int, list[Any], Any]) -> None:
         generation, progress, chart = result
@@ -1175,7 +1186,7 @@ class MainWindow(QMainWindow):
                 self.open_project_form(geometry)
 
         def failed(exc: BaseException) -> None:
-            self.siting_panel.show_text(f"{tr('Siting check failed')}: {exc}")
+            self.siting_panel.show_text(f"{tr('Siting check failed')}: {error_text(exc)}")
             if then_open_form:
                 self.open_project_form(geometry)
 
@@ -1299,7 +1310,9 @@ class MainWindow(QMainWindow):
         ):
             action = self.action_table[key]
             action.setEnabled(can)
-            action.setText(f"{tr(key.capitalize())} {text}".strip())
+            # a fixed text keeps the toolbar still; the command is named in the tooltip
+            action.setText(tr(key.capitalize()))
+            action.setToolTip(f"{tr(key.capitalize())} {text}".strip())
 
     def move_project(self, project_id: int, geometry: Any) -> None:
         project = self.ws.get_project(project_id)

@@ -44,6 +44,7 @@ from gis_carbon.model.types import PROJECT_TYPES, STATUS_INFO, STATUSES, TYPES_B
 from gis_carbon.model.units import convert, format_number
 from gis_carbon.qt.i18n import language, tr
 from gis_carbon.qt.measure_text import area_text, geometry_measure_text
+from gis_carbon.qt.messages import geometry_name, source_text
 
 POLICIES = ("pipeline", "construction", "operating")
 VERDICT_COLOURS = {
@@ -839,9 +840,12 @@ class PropertiesPanel(QWidget):
             (tr("Commissioning year"), "" if project.year is None else str(project.year)),
             (tr("Owner"), project.owner),
             (tr("Region"), regions),
-            (tr("Location"), f"{lon:.5f}°E {lat:.5f}°N · {project.geometry.geom_type}"),
+            (
+                tr("Location"),
+                f"{lon:.5f}°E {lat:.5f}°N · {geometry_name(project.geometry.geom_type)}",
+            ),
             (tr("Precision"), tr(f"precision:{project.precision.value}")),
-            (tr("Source"), project.source),
+            (tr("Source"), source_text(project.source)),
             (tr("Version"), str(project.version)),
             (tr("Notes"), project.notes),
         ]

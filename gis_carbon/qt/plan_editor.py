@@ -38,6 +38,7 @@ from gis_carbon.model.plan import Comparator, Metric, Plan, Target
 from gis_carbon.model.plan_commands import AddTarget, DeleteTarget, EditPlan, EditTarget
 from gis_carbon.model.units import format_number
 from gis_carbon.qt.i18n import language, tr
+from gis_carbon.qt.messages import error_text
 
 # The targets table: (header, how a target shows, the edit_target key a typed cell changes)
 COLUMNS: tuple[tuple[str, Callable[[Target], str], str | None], ...] = (
@@ -189,7 +190,7 @@ class PlanEditor(QDialog):
         self.delete_button.setEnabled(target is not None)
 
     def show_error(self, exc: BaseException) -> None:
-        self.message.setText(f"<span style='color:#b00020'>{html.escape(str(exc))}</span>")
+        self.message.setText(f"<span style='color:#b00020'>{html.escape(error_text(exc))}</span>")
         if self.plan_id:  # put back what the table shows
             self._show_plan(self.plan_id)
 

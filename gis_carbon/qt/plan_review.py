@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from gis_carbon.qt.i18n import tr
+from gis_carbon.qt.messages import error_text
 
 # review-row keys shown as columns, after the check box; the sentence is shown below
 COLUMNS = ("kind", "name", "year", "value", "unit", "comparator", "metric", "types", "capacity")
@@ -143,7 +144,7 @@ class PlanReviewDialog(QDialog):
         self.on_accept(self.edited_rows(), region, self.name.text().strip())
 
     def show_error(self, exc: BaseException) -> None:
-        self.message.setText(f"<span style='color:#b00020'>{html.escape(str(exc))}</span>")
+        self.message.setText(f"<span style='color:#b00020'>{html.escape(error_text(exc))}</span>")
 
 
 def _text(value: Any) -> str:

@@ -27,6 +27,7 @@ from gis_carbon.model.project import Project, geometry_kind
 from gis_carbon.model.types import PROJECT_TYPES, STATUSES, TYPES_BY_CODE, ProjectType
 from gis_carbon.qt.i18n import language, tr
 from gis_carbon.qt.measure_text import geometry_measure_text
+from gis_carbon.qt.messages import error_text
 from gis_carbon.services.projects import ProjectInput, project_from_input
 
 
@@ -207,7 +208,7 @@ class ProjectForm(QDialog):
             project_from_input(self.project_input(), feedback=notes)
         except GisCarbonError as exc:
             self.message.setStyleSheet("color: #b71c1c;")
-            self.message.setText(str(exc))
+            self.message.setText(error_text(exc))
             ok = False
         else:
             self.message.setStyleSheet("color: #555;")

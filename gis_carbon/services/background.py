@@ -38,7 +38,14 @@ from gis_carbon.errors import Cancelled, GisCarbonError
 from gis_carbon.feedback import NO_FEEDBACK, Feedback
 from gis_carbon.model.storage import WorkspaceStore
 
-__all__ = ["BackgroundTaskError", "ImportSummary", "run_export", "run_import"]
+__all__ = [
+    "BackgroundTaskError",
+    "ImportSummary",
+    "run_export",
+    "run_first_start",
+    "run_import",
+    "run_report",
+]
 
 # How often the waiting caller looks at its cancel flag and at the child's health.
 POLL_S = 0.05
@@ -112,8 +119,41 @@ def _do_export(
     return export(ws, *args, feedback=feedback, **options)
 
 
+def _do_report(
+    ws: WorkspaceStore, args: tuple[Any, ...], options: dict[str, Any], feedback: Feedback
+) -> Any:
+    from gis_carbon.services.exports import export_report
+
+    return export_report(ws, *args, feedback=feedback, **options)
+
+
+def _do_first_start(
+    ws: WorkspaceStore, args: tuple[Any, ...], options: dict[str, Any], feedback: Feedback
+) -> bool:
+    """The boundary cache, then the five plans in a workspace not yet seeded; True when it
+    seeded (the window then reads the plans again)."""
+    from gis_carbon.geo.boundaries import build_boundary_cache
+    from gis_carbon.services.workspace import seed_workspace
+
+    build_boundary_cache(feedback.part(0.0, 0.9))
+    if ws.get_meta("seed_version") is not None:
+        return False
+    feedback.check_cancelled()
+    feedback.progress(0.9, "seeding the five plans")
+    seed_workspace(ws)
+    return True
+
+
 # A table, not a branch per kind: what runs in the child.
-_JOBS: dict[str, Callable[..., Any]] = {"import": _do_import, "export": _do_export}
+_JOBS: dict[str, Callable[..., Any]] = {
+    "import": _do_import,
+    "export": _do_export,
+    "first_start": _do_first_start,
+    "report": _do_report,
+}
+# A first start's child may be stopped at once: the cache is written to a temporary file and
+# renamed, the seed is one transaction, so quitting during either loses nothing.
+_CANCEL_GRACE_BY_KIND = {"first_start": 1.0}
 
 
 class _ChildFeedback(Feedback):
@@ -230,11 +270,13 @@ def _run(
 
     if kind not in _JOBS:
         raise ValueError(f"unknown background job {kind!r}; known: {', '.join(_JOBS)}")
-    workspace = Path(workspace)
-    if not workspace.exists():
-        from gis_carbon.errors import WorkspaceError
+    # a team database's location is a URL, which the child opens as it is
+    if "://" not in str(workspace):
+        workspace = Path(workspace)
+        if not workspace.exists():
+            from gis_carbon.errors import WorkspaceError
 
-        raise WorkspaceError(f"no workspace at {workspace}")
+            raise WorkspaceError(f"no workspace at {workspace}")
     context = multiprocessing.get_context("spawn")
     messages = context.Queue()
     child_cancel = context.Event()
@@ -254,7 +296,8 @@ def _run(
             try:
                 message = messages.get(timeout=POLL_S)  # waits without the GIL
             except queue_module.Empty:
-                if cancelled_at is not None and time.monotonic() - cancelled_at > CANCEL_GRACE_S:
+                grace = _CANCEL_GRACE_BY_KIND.get(kind, CANCEL_GRACE_S)
+                if cancelled_at is not None and time.monotonic() - cancelled_at > grace:
                     process.terminate()
                     raise Cancelled(f"{kind} cancelled; nothing was written") from None
                 if not process.is_alive() and messages.empty():
@@ -301,3 +344,22 @@ def run_export(
     """``exports.export(open_workspace(workspace), fmt, path, **options)`` in a child process;
     returns its ExportResult. ExportCancelled on cancel."""
     return _run("export", workspace, (fmt, str(path)), options, feedback)
+
+
+def run_first_start(workspace: str | os.PathLike[str], *, feedback: Feedback = NO_FEEDBACK) -> bool:
+    """What a first start needs before the map can be drawn, in a child process: the boundary
+    cache (built unless present) and the seed of a new workspace. True when it seeded.
+    Cancelled when cancelled (the child is stopped within a second)."""
+    return bool(_run("first_start", workspace, (), {}, feedback))
+
+
+def run_report(
+    workspace: str | os.PathLike[str],
+    plan: str,
+    path: str | os.PathLike[str],
+    *,
+    feedback: Feedback = NO_FEEDBACK,
+) -> Any:
+    """``exports.export_report(open_workspace(workspace), plan, path)`` (the CLI's `report`:
+    a one-page PDF or PNG) in a child process; returns its ExportResult."""
+    return _run("report", workspace, (plan, str(path)), {}, feedback)

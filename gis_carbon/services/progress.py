@@ -37,6 +37,7 @@ __all__ = [
     "TargetProgress",
     "Trajectory",
     "Verdict",
+    "contributions_by_type",
     "draw_chart",
     "evaluate_plan",
     "evaluate_plans",
@@ -488,3 +489,14 @@ def draw_chart(
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}%"
+
+
+def contributions_by_type(ws: WorkspaceStore, progress: TargetProgress) -> dict[str, float]:
+    """A target's current value split by project type code (from its contributors), largest
+    first: what the roll-up's "by type" breakdown shows."""
+    ids = [pid for pid, _value in progress.contributors]
+    types = {p.id: p.type for p in ws.projects_by_id(ids)}
+    totals: dict[str, float] = {}
+    for pid, value in progress.contributors:
+        totals[types[pid]] = totals.get(types[pid], 0.0) + value
+    return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))

@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+
+QT_TESTS = Path(__file__).resolve().parent
+# No GUI test may print a traceback and pass. pytest-qt already fails a test whose slot or
+# event handler raised (its sys.excepthook capture, on unless `qt_no_exception_capture`, which
+# nothing here sets); these make the other two ways strict as well: an exception escaping a
+# worker thread, and one Python could only report as "unraisable" (a __del__, a callback).
+STRICT_WARNINGS = (
+    "error::pytest.PytestUnhandledThreadExceptionWarning",
+    "error::pytest.PytestUnraisableExceptionWarning",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if QT_TESTS in Path(str(item.path)).resolve().parents:
+            for spec in STRICT_WARNINGS:
+                item.add_marker(pytest.mark.filterwarnings(spec))
 
 
 @pytest.fixture
