@@ -69,6 +69,9 @@ def start(window: MainWindow) -> None:
             window.refresh_projects()
             if window.plan_id:
                 window._plan_changed(window.plan_id)
+            refresh_overview = getattr(window, "refresh_overview", None)
+            if refresh_overview is not None:
+                refresh_overview()  # the overview's cards: the plans exist now
         window._start_boundary_load()
 
     def failed(exc: BaseException) -> None:
@@ -85,9 +88,10 @@ def _notice(window: MainWindow) -> Any:
     """A line over the empty map saying what is happening, until the map can be drawn."""
     from PySide6.QtWidgets import QLabel
 
+    # over the central tabs when there are (overview and map), so either page shows it
     notice = QLabel(
         tr("Building the boundary cache (once, about half a minute); Cancel quits."),
-        window.canvas,
+        getattr(window, "central_tabs", None) or window.canvas,
     )
     notice.setObjectName("first_start_notice")
     notice.setWordWrap(True)
@@ -96,7 +100,7 @@ def _notice(window: MainWindow) -> Any:
     )
     notice.setFixedWidth(420)
     notice.adjustSize()
-    notice.move(24, 24)
+    notice.move(24, 48)  # below the tab bar
     notice.show()
     return notice
 

@@ -213,6 +213,8 @@ class MainWindow(QMainWindow):
         self._set_focus_region()
         self.refresh_projects()
         self.refresh_layers()
+        # the overview of every plan comes first unless a plan was asked for
+        install_overview(self, first=plan is None)
         self.first_start_task: Any = None
         self.plan_after_first_start: str | None = None  # main.py --plan on a first start
         if first_start.cache_missing():  # the window shows now; the cache is built behind it
@@ -222,8 +224,6 @@ class MainWindow(QMainWindow):
         self.check_problems: list[str] | None = None
         self._check_on_open()
         self.evaluate()
-        # the overview of every plan comes first unless a plan was asked for
-        install_overview(self, first=plan is None)
         self.chart_view = install_chart_dock(self)
         self._restore_settings()
         self.setWindowTitle(f"gis-carbon — {ws.display_name}")

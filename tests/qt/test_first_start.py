@@ -93,7 +93,7 @@ def test_the_window_shows_the_cache_being_built_and_cancel_quits(
     qtbot.addWidget(window)
     window.resize(1200, 800)
     window.show()
-    notice = window.canvas.findChild(QLabel, "first_start_notice")
+    notice = window.findChild(QLabel, "first_start_notice")
     assert notice is not None and notice.isVisible()
     assert notice.text() == "正在生成行政界线缓存（仅首次，约半分钟）；取消将退出程序。"
     assert window.task_progress.isVisible() and window.task_cancel.isVisible()
