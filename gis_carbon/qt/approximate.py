@@ -196,7 +196,10 @@ def cluster_label(group: ApproximateGroup) -> str:
 
 def cluster_at(groups: list[ApproximateGroup], x: float, y: float) -> ApproximateGroup | None:
     """The group whose spot is under a pixel and that a click folds or fans: a cluster, or a
-    group the user fanned out (clicking its spot folds it again)."""
+    group the user fanned out (clicking its spot folds it again). A fanned member drawn over
+    another spot (a fan's column may pass over a nearby cluster) is what the click is for."""
+    if member_at(groups, x, y) is not None:
+        return None
     for group in groups:
         if group.count > 1 and math.hypot(group.x - x, group.y - y) <= PICK_PX:
             return group
@@ -314,7 +317,8 @@ def draw(
             if group.ring_px > MEMBER_RADIUS_PX + 2:
                 dashed_ring(painter, QPointF(group.x, group.y), group.ring_px)
         pause()
-    for group in groups:
+    # fans last: a column the user opened is drawn over a nearby cluster, not under it
+    for group in sorted(groups, key=lambda g: g.fanned):
         centre = QPointF(group.x, group.y)
         types = [int(type_index[r]) for r in group.rows]
         if group.is_cluster:

@@ -88,31 +88,58 @@ def test_html_screenshot(seeded, tmp_path: Path):
     assert png.stat().st_size > 20_000  # a drawn map, not a blank page
 
 
+def _hongqiao_spots(seeded) -> dict[tuple[float, float, str], list]:
+    """红桥区's approximate point projects grouped by their spot and precision, as seeded
+    (the district's point and the 丁字沽 town point)."""
+    spots: dict[tuple[float, float, str], list] = {}
+    for p in sorted(seeded.projects(plan_id="hongqiao"), key=lambda p: p.id):
+        if p.precision.value != "exact" and p.geometry.geom_type == "Point":
+            key = (round(p.geometry.x, 6), round(p.geometry.y, 6), p.precision.value)
+            spots.setdefault(key, []).append(p)
+    return spots
+
+
 @pytest.mark.browser
-def test_html_hongqiao_projects_are_one_approximate_cluster_of_seven(seeded, tmp_path: Path):
-    """红桥区's seven district-precision projects: one cluster "7" inside a dashed ring, no
-    exact marker; a #project= link fans the cluster out into seven labelled hollow markers."""
+def test_html_hongqiao_spots_are_approximate_clusters_that_fan_out(seeded, tmp_path: Path):
+    """红桥区's projects sit on two representative points, the district's and the 丁字沽
+    town's: one cluster with its count inside a dashed ring each, no exact marker; a
+    #project= link fans its member's cluster out into labelled hollow markers, saying how far
+    off the site may be (10 km for the district, 5 km for the town)."""
     path = tmp_path / "hongqiao.html"
     export(seeded, "html", path, plan="红桥区")
     page = path.read_text(encoding="utf-8")
     assert '"precision_radius_m":{"village":1000.0,"town":5000.0,"district":10000.0}' in page
+    projects = seeded.projects(plan_id="hongqiao")
+    spots = _hongqiao_spots(seeded)
+    approximate = sum(len(members) for members in spots.values())
+    assert approximate == len(projects)  # every 红桥区 project is at a representative point
+    assert sorted(key[2] for key in spots) == ["district", "town"]
+    counts = sorted((len(members) for members in spots.values()), reverse=True)
+    assert all(n > 1 for n in counts)
     dom = chromium(path, mode="dom")
     assert 'data-gc-ready="1"' in dom, dom[-3000:]
-    assert 'data-gc-features="7"' in dom and 'data-gc-approximate="7"' in dom
-    assert 'data-gc-clusters="7"' in dom
+    assert f'data-gc-features="{len(projects)}"' in dom
+    assert f'data-gc-approximate="{approximate}"' in dom
+    assert f'data-gc-clusters="{",".join(map(str, counts))}"' in dom
     clusters = re.findall(r'class="leaflet-marker-icon gc-cluster[^>]*><span>(\d+)</span>', dom)
-    assert clusters == ["7"]
-    assert len(re.findall(r'<path[^>]*class="gc-approx-ring', dom)) == 1
+    assert sorted(map(int, clusters), reverse=True) == counts
+    assert len(re.findall(r'<path[^>]*class="gc-approx-ring', dom)) == len(spots)
     assert not re.findall(r'<path[^>]*class="gc-project', dom)  # nothing drawn as exact
-    assert "近似位置（村/乡镇/区县代表点，虚线圈为误差范围）7" in dom
+    assert f"近似位置（村/乡镇/区县代表点，虚线圈为误差范围）{approximate}" in dom
 
-    member = sorted(p.id for p in seeded.projects(plan_id="hongqiao"))[2]
-    fanned = chromium(path, mode="dom", extra_url=f"#project={member}")
-    hollow = re.findall(r'<path[^>]*class="gc-project gc-approximate', fanned)
-    assert len(hollow) == 7
-    assert not re.findall(r"leaflet-marker-icon gc-cluster", fanned)
-    labels = re.findall(r"gc-fan-label[^>]*><span>≈ (.*?)</span>", fanned)
-    assert len(labels) == 7 and "本溪路110千伏站" in labels
-    popup = re.search(r'<div class="gc-title">(.*?)</div>', fanned, re.S)
-    assert popup is not None and popup.group(1) == "本溪路110千伏站"
-    assert "实际位置可能相差约 10 km" in fanned
+    km = {"district": 10, "town": 5}
+    for (_x, _y, precision), members in spots.items():
+        member = members[min(2, len(members) - 1)]
+        fanned = chromium(path, mode="dom", extra_url=f"#project={member.id}")
+        hollow = re.findall(r'<path[^>]*class="gc-project gc-approximate', fanned)
+        assert len(hollow) == len(members), precision
+        # the other spot stays one cluster with its count
+        left = re.findall(r'class="leaflet-marker-icon gc-cluster[^>]*><span>(\d+)</span>', fanned)
+        assert left == [str(len(m)) for m in spots.values() if m is not members]
+        labels = re.findall(r"gc-fan-label[^>]*><span>≈ (.*?)</span>", fanned)
+        assert sorted(labels) == sorted(p.name for p in members)
+        popup = re.search(r'<div class="gc-title">(.*?)</div>', fanned, re.S)
+        assert popup is not None and popup.group(1) == member.name
+        assert f"实际位置可能相差约 {km[precision]} km" in fanned
+    district = next(m for key, m in spots.items() if key[2] == "district")
+    assert "本溪路110千伏站" in {p.name for p in district}

@@ -275,8 +275,9 @@ def test_project_helper_is_real(empty_workspace):
 
 
 def test_kml_marks_approximate_placemarks(seeded, tmp_path: Path):
-    """A project placed at its district's point has the approximate style (open icon) and
-    says so; its precision is in the ExtendedData. An exact one keeps its type's style."""
+    """A project placed at its district's or town's point has the approximate style (open
+    icon) and says how far off it may be (10 km for a district, 5 km for a town); its
+    precision is in the ExtendedData. An exact one keeps its type's style."""
     import re
 
     path = tmp_path / "hongqiao.kml"
@@ -284,12 +285,25 @@ def test_kml_marks_approximate_placemarks(seeded, tmp_path: Path):
     text = path.read_text(encoding="utf-8")
     assert '<Style id="type-substation-approximate"><IconStyle><color>b3' in text.replace("\n", "")
     assert "open-diamond.png" in text
+    precision = {p.id: p.precision.value for p in seeded.projects(plan_id="hongqiao")}
+    assert set(precision.values()) == {"district", "town"}  # the district's and 丁字沽's points
     placemarks = re.findall(r"<Placemark>.*?</Placemark>", text, re.S)
-    assert len(placemarks) == 7
+    assert len(placemarks) == len(precision)
+    sentence = {
+        "district": "位置为区县代表点，实际位置可能相差约 10 km",
+        "town": "位置为乡镇代表点，实际位置可能相差约 5 km",
+    }
+    seen = []
     for placemark in placemarks:
+        pid = int(re.search(r'<SimpleData name="id">(\d+)</SimpleData>', placemark).group(1))
+        expected = precision[pid]
+        seen.append(pid)
         assert re.search(r"<styleUrl>#type-[a-z_]+-approximate</styleUrl>", placemark)
-        assert '<SimpleData name="precision">district</SimpleData>' in placemark
-        assert "位置为区县代表点，实际位置可能相差约 10 km" in placemark
+        assert f'<SimpleData name="precision">{expected}</SimpleData>' in placemark
+        assert sentence[expected] in placemark
+        other = next(v for k, v in sentence.items() if k != expected)
+        assert other not in placemark
+    assert sorted(seen) == sorted(precision)
     jinghai = tmp_path / "jinghai.kml"
     export(seeded, "kml", jinghai, plan="静海区")
     exact = [

@@ -98,9 +98,9 @@ def test_overview_is_first_and_its_cards_equal_status_json(open_window, seeded_p
         assert (widget.bars is None) == (not expected)
     # concrete figures, as `status --json` gives them on the seeded workspace
     hongqiao = win.dashboard.cards["hongqiao"]
-    assert (hongqiao.card.targets, hongqiao.card.waiting_for_data) == (16, 16)
-    assert hongqiao.card.projects_by_status == {"planned": 7}
-    assert hongqiao.status_label.text() == "项目：规划 7"
+    assert (hongqiao.card.targets, hongqiao.card.waiting_for_data) == (20, 20)
+    assert hongqiao.card.projects_by_status == {"planned": 14}
+    assert hongqiao.status_label.text() == "项目：规划 14"
     jinghai = win.dashboard.cards["jinghai"].card
     first = jinghai.headline[0]
     assert (first.name_zh, first.value, first.unit, first.pipeline) == (
@@ -110,8 +110,8 @@ def test_overview_is_first_and_its_cards_equal_status_json(open_window, seeded_p
         17.9,
     )
     jinshi = next(w.card for w in win.dashboard.cards.values() if w.card.region_name == "津市市")
-    assert jinshi.projects_by_status == {"planned": 20, "construction": 1}
-    assert len(jinshi.headline) == 9 and jinshi.waiting_for_data == 30
+    assert jinshi.projects_by_status == {"planned": 32, "construction": 1}
+    assert len(jinshi.headline) == 9 and jinshi.waiting_for_data == 32
 
 
 def test_clicking_a_card_opens_its_plan_on_the_map(open_window, qtbot):
@@ -154,36 +154,34 @@ def test_window_opens_maximised_then_as_the_user_left_it(open_window, tmp_path, 
 
 
 # ---------------------------------------------------------------- approximate locations
-def _hongqiao_group(win):
-    groups = [g for g in win.canvas.approximate_groups() if 7 in (g.count,)]
+def _hongqiao_spots(win) -> dict:
+    """红桥区's approximate point projects grouped as the data places them: (lon, lat,
+    precision) → their ids. The shipped seed puts them on the district's point and on the
+    丁字沽 town point."""
+    spots: dict = {}
+    for p in win.canvas.projects.values():
+        if p.plan_id == "hongqiao" and p.precision.value != "exact":
+            lon, lat = p.lonlat
+            spots.setdefault((round(lon, 6), round(lat, 6), p.precision), set()).add(p.id)
+    return spots
+
+
+def _spot_of(spots: dict, precision):
+    """The one spot of the given precision: (lon, lat, precision), ids."""
+    chosen = [(key, ids) for key, ids in spots.items() if key[2] is precision]
+    assert len(chosen) == 1, spots
+    return chosen[0]
+
+
+def _group_of(win, ids: set[int]):
+    """The canvas's group drawing exactly these projects (one spot, one group)."""
+    groups = [g for g in win.canvas.approximate_groups() if set(g.ids) == ids]
     assert len(groups) == 1, [(g.count, g.ids) for g in win.canvas.approximate_groups()]
     return groups[0]
 
 
-def test_hongqiao_is_one_approximate_cluster_of_seven_that_fans_out(open_window, qtbot):
-    from gis_carbon.model.types import Precision
-    from gis_carbon.qt.approximate import FAN_OUT_RING_PX
-
-    win = open_window("红桥区")
-    canvas = win.canvas
-    hongqiao = {p.id for p in canvas.projects.values() if p.plan_id == "hongqiao"}
-    assert len(hongqiao) == 7
-    group = _hongqiao_group(win)
-    assert group.is_cluster and not group.fanned
-    assert set(group.ids) == hongqiao and group.precision is Precision.DISTRICT
-    # the dashed ring is the district's ±10 km at this scale (Mercator: / cos(latitude))
-    import math
-
-    lat = canvas.projects[group.ids[0]].lonlat[1]
-    expected_ring = 10_000 / math.cos(math.radians(lat)) / canvas.view.resolution
-    assert group.ring_px == pytest.approx(expected_ring, rel=1e-3)
-    assert group.ring_px < FAN_OUT_RING_PX  # the plan's view is not zoomed in enough to fan
-    # none of the seven is drawn as an exact symbol: the render model marks them approximate
-    data = canvas.data["projects"]
-    rows = [i for i, pid in enumerate(data.ids.tolist()) if pid in hongqiao]
-    assert all(int(data.precision[i]) == 3 for i in rows)  # PRECISION_CODES: district
-    # the frame shows the cluster's white disc at the spot, with the count in its middle
-    canvas.render_now()
+def _assert_cluster_drawn(canvas, group) -> None:
+    """The frame shows the cluster's white disc at the spot, with the count in its middle."""
     inside = canvas.frame.pixelColor(round(group.x) - 9, round(group.y))
     assert min(inside.red(), inside.green(), inside.blue()) > 235, inside.name()
     middle = [
@@ -191,32 +189,106 @@ def test_hongqiao_is_one_approximate_cluster_of_seven_that_fans_out(open_window,
         for dx in range(-3, 4)
         for dy in range(-5, 6)
     ]
-    assert min(p.red() for p in middle) < 90  # the "7"
-    # a click fans it out: seven members on distinct spots, labelled, joined to the spot
-    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(group.x), round(group.y)))
-    assert win.wait_until_idle(60_000)
-    fanned = _hongqiao_group(win)
-    assert fanned.fanned and not fanned.is_cluster
-    assert len(set(fanned.positions)) == 7
-    assert all(abs(x - fanned.x) > 20 for x, _y in fanned.positions)
-    # a member of the fan is what a click on it picks
-    x, y = fanned.positions[3]
-    assert canvas.project_at(QPoint(round(x), round(y))) == fanned.ids[3]
-    # clicking the spot folds it back
-    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(group.x), round(group.y)))
-    assert win.wait_until_idle(60_000)
-    assert _hongqiao_group(win).is_cluster
+    assert min(p.red() for p in middle) < 90, group.count  # the count's digits
+
+
+def test_hongqiao_spots_are_approximate_clusters_that_fan_out(open_window, qtbot):
+    """Each representative point of 红桥区 (the district's, the 丁字沽 town's) is one cluster
+    of the projects placed there, inside a dashed ring of its precision's radius; a click
+    fans it out into labelled members and folds it back."""
+    import math
+
+    from gis_carbon.model.types import PRECISION_RADIUS_M, Precision
+    from gis_carbon.qt.approximate import FAN_OUT_RING_PX, PRECISION_INDEX
+
+    win = open_window("红桥区")
+    canvas = win.canvas
+    hongqiao = {p.id for p in canvas.projects.values() if p.plan_id == "hongqiao"}
+    spots = _hongqiao_spots(win)
+    # every 红桥区 project is placed at a representative point: none of them is exact
+    assert set().union(*spots.values()) == hongqiao
+    district = _spot_of(spots, Precision.DISTRICT)
+    town = _spot_of(spots, Precision.TOWN)
+    assert len(spots) == 2 and len(district[1]) > 1 and len(town[1]) > 1
+    assert PRECISION_RADIUS_M["district"] == 2 * PRECISION_RADIUS_M["town"] == 10_000
+    data = canvas.data["projects"]
+    canvas.render_now()
+    for (_lon, lat, precision), ids in (district, town):
+        group = _group_of(win, ids)
+        assert group.is_cluster and not group.fanned and group.count == len(ids)
+        assert group.precision is precision
+        # the dashed ring is the precision's distance at this scale (Mercator: / cos(lat))
+        expected_ring = (
+            PRECISION_RADIUS_M[precision.value]
+            / math.cos(math.radians(lat))
+            / canvas.view.resolution
+        )
+        assert group.ring_px == pytest.approx(expected_ring, rel=1e-3)
+        assert group.ring_px < FAN_OUT_RING_PX  # the plan's view is not zoomed in enough to fan
+        # none of them is drawn as an exact symbol: the render model marks them approximate
+        rows = [i for i, pid in enumerate(data.ids.tolist()) if pid in ids]
+        assert len(rows) == len(ids)
+        assert all(int(data.precision[i]) == PRECISION_INDEX[precision] for i in rows)
+        _assert_cluster_drawn(canvas, group)
+    # the town ring is half the district's: the two precisions are told apart on the map
+    assert _group_of(win, town[1]).ring_px == pytest.approx(
+        _group_of(win, district[1]).ring_px / 2, rel=1e-2
+    )
+
+    for _key, ids in (district, town):
+        group = _group_of(win, ids)
+        # a click fans it out: every member on its own spot, labelled, joined to the spot
+        spot = QPoint(round(group.x), round(group.y))
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=spot)
+        assert win.wait_until_idle(60_000)
+        fanned = _group_of(win, ids)
+        assert fanned.fanned and not fanned.is_cluster
+        assert len(set(fanned.positions)) == len(ids)
+        assert all(abs(x - fanned.x) > 20 for x, _y in fanned.positions)
+        # the other spot stays one cluster
+        others = [g for g in canvas.approximate_groups() if set(g.ids) != ids and g.count > 1]
+        assert others and all(g.is_cluster for g in others)
+        # each member of the fan is what a click on it picks, even where the fan passes over
+        # the other spot's cluster: that cluster stays folded
+        for pid, (x, y) in zip(fanned.ids, fanned.positions, strict=True):
+            at = QPoint(round(x), round(y))
+            assert canvas.project_at(at) == pid
+            qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=at)
+            assert win.wait_until_idle(60_000)
+            assert canvas.selected == {pid}
+            assert _group_of(win, ids).fanned
+            assert all(_group_of(win, set(g.ids)).is_cluster for g in others)
+        # clicking the spot folds it back
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=spot)
+        assert win.wait_until_idle(60_000)
+        assert _group_of(win, ids).is_cluster
 
 
 def test_zooming_in_fans_a_cluster_out_and_the_legend_shows_the_style(open_window):
+    from gis_carbon.model.types import Precision
+    from gis_carbon.qt.approximate import FAN_OUT_RING_PX
+
     win = open_window("红桥区")
-    group = _hongqiao_group(win)
-    win.canvas.zoom_by(2.0, (group.x, group.y))
+    spots = _hongqiao_spots(win)
+    district = _spot_of(spots, Precision.DISTRICT)[1]
+    town = _spot_of(spots, Precision.TOWN)[1]
+    group = _group_of(win, district)
+    # zoomed in until the district's ring is wider than FAN_OUT_RING_PX: it fans out by itself
+    factor = 1.05 * FAN_OUT_RING_PX / group.ring_px
+    assert factor <= 2.0  # two zoom steps from the plan's view
+    win.canvas.zoom_by(factor, (group.x, group.y))
     assert win.wait_until_idle(60_000)
-    assert _hongqiao_group(win).fanned
-    win.canvas.zoom_by(1 / 8, (group.x, group.y))
+    assert _group_of(win, district).fanned
+    # the town's ring is half as wide: it needs twice that zoom
+    town_group = _group_of(win, town)
+    assert town_group.is_cluster and town_group.ring_px < FAN_OUT_RING_PX
+    win.canvas.zoom_by(1.05 * FAN_OUT_RING_PX / town_group.ring_px, (town_group.x, town_group.y))
     assert win.wait_until_idle(60_000)
-    assert _hongqiao_group(win).is_cluster
+    assert _group_of(win, town).fanned
+    group = _group_of(win, town)
+    win.canvas.zoom_by(1 / 16, (group.x, group.y))
+    assert win.wait_until_idle(60_000)
+    assert _group_of(win, district).is_cluster and _group_of(win, town).is_cluster
     entries = dict(win.legend_panel.entries())
     projects = entries["项目"]
     total_approximate = sum(p.precision.value != "exact" for p in win.canvas.projects.values())
@@ -248,9 +320,9 @@ def test_chart_dock_full_size_copy_and_exports(open_window, seeded_path, tmp_pat
         for r in status_json(seeded_path)
         if r["plan_id"] == win.plan_id and r["verdict"] == "no_data"
     ]
-    assert view.no_data.count() == len(waiting) == 30
+    assert view.no_data.count() == len(waiting) == 32
     assert view.no_data.item(0).text().startswith(f"{waiting[0]['name_zh']} {waiting[0]['year']}")
-    assert view.no_data_title.text() == "待录入数据的目标（30）：未绘入图表"
+    assert view.no_data_title.text() == "待录入数据的目标（32）：未绘入图表"
     qtbot.mouseClick(view.copy_button, Qt.MouseButton.LeftButton)
     copied = QGuiApplication.clipboard().image()
     assert (copied.width(), copied.height()) == (1800, 1152)
