@@ -220,10 +220,14 @@ def install_overview(window: Any, *, first: bool) -> Dashboard:
     tabs = QTabWidget()
     tabs.setObjectName("central_tabs")
     tabs.setDocumentMode(True)
+    # the map page is whatever the window's centre holds: the canvas, or the canvas with the
+    # search box above it (map_tools)
+    map_page = window.takeCentralWidget() or window.canvas
     tabs.addTab(dashboard, tr("Overview"))
-    tabs.addTab(window.canvas, tr("Map"))
+    tabs.addTab(map_page, tr("Map"))
     window.setCentralWidget(tabs)
     window.central_tabs = tabs
+    window.map_page = map_page
     window.dashboard = dashboard
 
     def refresh() -> None:
@@ -238,12 +242,12 @@ def install_overview(window: Any, *, first: bool) -> Dashboard:
         )
 
     def open_plan(plan_id: str) -> None:
-        tabs.setCurrentWidget(window.canvas)
+        tabs.setCurrentWidget(map_page)
         window.show_plan(plan_id)
 
     dashboard.plan_chosen.connect(open_plan)
     tabs.currentChanged.connect(lambda index: refresh() if index == 0 else None)
-    tabs.setCurrentWidget(dashboard if first else window.canvas)
+    tabs.setCurrentWidget(dashboard if first else map_page)
     if first:
         refresh()  # currentChanged does not fire for the first tab shown
     window.refresh_overview = refresh

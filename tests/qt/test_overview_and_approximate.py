@@ -120,7 +120,7 @@ def test_clicking_a_card_opens_its_plan_on_the_map(open_window, qtbot):
     widget = next(w for w in win.dashboard.cards.values() if w.card.region_name == "津市市")
     win.dashboard.ensureWidgetVisible(widget)
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=QPoint(20, 20))
-    assert win.central_tabs.currentWidget() is win.canvas
+    assert win.central_tabs.currentWidget() is win.map_page
     assert win.plan_id == widget.card.plan_id
     assert win.targets_panel.plan.currentData() == widget.card.plan_id
     assert win.wait_until_idle(60_000)
