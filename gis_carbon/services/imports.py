@@ -550,8 +550,8 @@ def _capacity_text(value: Any, header_unit: str | None, column: str) -> str | No
 
 # The columns of a ledger this app exported (export.tabular) that are not fields to import:
 # derived from the location or the record (region codes, source, the plan's sentence).
-_DERIVED_KEYS = ("province", "city", "county", "township", "source", "quote", "version",
-                 "created_at", "updated_at")  # fmt: skip
+_DERIVED_KEYS = ("province", "city", "county", "county_name", "township", "source", "quote",
+                 "version", "created_at", "updated_at")  # fmt: skip
 # How the project id column may be headed when re-importing with --key id.
 _ID_HEADERS = ("id", "编号")
 
