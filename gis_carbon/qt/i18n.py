@@ -36,6 +36,13 @@ ENGLISH_LABELS = {
     "violation:exclusion": "Exclusion zone",
     "violation:raster": "Raster condition not met",
     "violation:setback": "Setback too short",
+    # a layer's role (import wizard, layer list) and a ledger's fields (import wizard)
+    **{f"role:{r}": r.capitalize() for r in ("exclusion", "setback", "resource", "reference",
+                                           "infrastructure", "boundary", "township",
+                                           "constraint")},  # fmt: skip
+    **{f"field:{f}": f.replace("_", " ").capitalize() for f in ("name", "type", "capacity",
+       "energy", "status", "year", "start_year", "lon", "lat", "x", "y", "owner", "notes",
+       "precision", "plan_id", "location")},  # fmt: skip
 }
 
 
