@@ -42,13 +42,26 @@ def test_html_typed_without_an_extension_writes_name_html(window, qtbot, tmp_pat
     assert message == f"已导出至 jinghai.html ({tmp_path})"
 
 
+def add_polygon_project(window) -> None:
+    from gis_carbon.services import ProjectInput, add_project
+
+    add_project(
+        window.ws,
+        ProjectInput(
+            name="测试渔光互补", type="pv_fishery", capacity="100 MW", status="planned",
+            wkt="POLYGON ((116.90 38.90, 116.92 38.90, 116.92 38.92, 116.90 38.92, 116.90 38.90))",
+        ),
+    )  # fmt: skip
+
+
 def test_a_shapefile_export_names_every_file_it_wrote(window, qtbot, tmp_path) -> None:
+    add_polygon_project(window)  # points and a polygon: one shapefile per geometry kind
     dialog = open_dialog(window, qtbot, "shp", tmp_path / "jinghai.shp")
     assert dialog.as_folder.isChecked() and dialog.encoding.isEnabled()
     assert not dialog.coords.isEnabled()  # a .prj says WGS 84: no GCJ-02 in a shapefile
     message = press_export(window, qtbot, dialog)
     written = sorted(p.name for p in tmp_path.glob("*.shp"))
-    assert len(written) >= 2, written  # the seeded 静海区 holds points and polygons
+    assert written == ["jinghai_point.shp", "jinghai_polygon.shp"]
     assert "jinghai.shp" not in written
     assert message == f"已导出至 {', '.join(written)} ({tmp_path})"
 
@@ -69,7 +82,7 @@ def test_a_gbk_shapefile_reads_back_in_chinese_with_ogrinfo(window, qtbot, tmp_p
     dialog = open_dialog(window, qtbot, "shp", tmp_path / "gbk")
     dialog.encoding.setCurrentIndex(dialog.encoding.findData("gbk"))
     press_export(window, qtbot, dialog)
-    point = next(tmp_path.glob("gbk*point.shp"))
+    point = tmp_path / "gbk.shp"
     assert point.with_suffix(".cpg").read_text().strip().upper() in ("CP936", "GBK")
     dbf = point.with_suffix(".dbf").read_bytes()
     assert "静海区".encode("gbk") in dbf  # the county name column, GBK bytes
@@ -77,23 +90,24 @@ def test_a_gbk_shapefile_reads_back_in_chinese_with_ogrinfo(window, qtbot, tmp_p
         ["ogrinfo", "-ro", "-al", "-q", str(point)], capture_output=True, text=True, check=True
     ).stdout
     assert "静海区" in out
-    names = {p.name for p in window.ws.projects(region_code="120223")}
+    names = {p.name for p in window.ws.projects(region_code="120118")}
     assert any(name in out for name in names)
 
 
 def test_the_selection_in_gcj02_csv_with_county_names(window, qtbot, tmp_path) -> None:
-    projects = [p for p in window.ws.projects(region_code="120223") if p.geometry.geom_type == "Point"]
+    projects = [p for p in window.ws.projects(region_code="120118") if p.geometry.geom_type == "Point"]
     chosen = projects[0]
     window.canvas.set_selection(frozenset({chosen.id}))
     dialog = open_dialog(window, qtbot, "csv", tmp_path / "选中")
-    qtbot.mouseClick(dialog.scope_buttons["selection"], Qt.MouseButton.LeftButton)
+    dialog.scope_buttons["selection"].click()
+    assert dialog.scope() == "selection"
     assert dialog.scope_buttons["selection"].text() == "选中的项目（1 个）"
     dialog.coords.setCurrentIndex(dialog.coords.findData("gcj02"))
     press_export(window, qtbot, dialog)
     with (tmp_path / "选中.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["项目名称"] for r in rows] == [chosen.name]
-    assert rows[0]["县级代码"] == "120223" and rows[0]["区县名称"] == "静海区"
+    assert rows[0]["县级代码"] == "120118" and rows[0]["区县名称"] == "静海区"
     lon = float(next(v for k, v in rows[0].items() if k.startswith("经度")))
     assert 0.002 < lon - chosen.geometry.x < 0.01  # GCJ-02 is shifted east of WGS 84 here
 
