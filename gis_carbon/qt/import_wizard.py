@@ -181,7 +181,9 @@ class ImportWizard(QWizard):
             options["plan_id"] = self.plan_id
         return {k: v for k, v in options.items() if v not in (None, {}, "")}
 
-    def start(self, name: str, fn: Any, on_done: Any, on_error: Any, on_progress: Any = None) -> Any:
+    def start(
+        self, name: str, fn: Any, on_done: Any, on_error: Any, on_progress: Any = None
+    ) -> Any:
         return self.runner.start(
             name,
             fn,
@@ -255,15 +257,17 @@ class ColumnsPage(QWizardPage):
         fields = QWidget()
         self.fields_form = QFormLayout(fields)
         self.fields_form.setContentsMargins(0, 0, 0, 0)
-        from gis_carbon.io.tabular import FIELDS
+        from gis_carbon.services.import_setup import project_fields
 
-        for name in FIELDS:
+        fields_ = project_fields()
+
+        for name in fields_:
             combo = QComboBox()
             combo.setObjectName(f"field_{name}")
             self.field_combos[name] = combo
-        half = (len(FIELDS) + 1) // 2
+        half = (len(fields_) + 1) // 2
         grid = QHBoxLayout()
-        for part in (FIELDS[:half], FIELDS[half:]):
+        for part in (fields_[:half], fields_[half:]):
             form = QFormLayout()
             for name in part:
                 form.addRow(tr(f"field:{name}"), self.field_combos[name])
@@ -614,7 +618,8 @@ class CheckPage(QWizardPage):
             QTreeWidgetItem(self.diff, [tr("added"), str(name), ""])
         for entry in diff["changed"]:
             details = "; ".join(
-                f"{tr(f'field:{f}')}: {_cell(old)} → {_cell(new)}" for f, (old, new) in entry["changes"].items()
+                f"{tr(f'field:{f}')}: {_cell(old)} → {_cell(new)}"
+                for f, (old, new) in entry["changes"].items()
             )
             QTreeWidgetItem(self.diff, [tr("changed"), f"{entry['id']} {entry['name']}", details])
         if diff["unchanged"]:
@@ -679,8 +684,11 @@ class LayerPage(QWizardPage):
         self.distance.setSuffix(" m")
         self.crs = _combo(crs_choices(), "layer_crs")
         self.coords = _combo(
-            [("", tr("WGS 84 / CGCS2000 (as stored)")), ("gcj02", tr("GCJ-02 (Amap, Tencent)")),
-             ("bd09", tr("BD-09 (Baidu)"))],  # fmt: skip
+            [
+                ("", tr("WGS 84 / CGCS2000 (as stored)")),
+                ("gcj02", tr("GCJ-02 (Amap, Tencent)")),
+                ("bd09", tr("BD-09 (Baidu)")),
+            ],
             "layer_coords",
         )
         self.preview_button = QPushButton(tr("Preview (dry run)"))

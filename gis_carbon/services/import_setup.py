@@ -29,6 +29,7 @@ __all__ = [
     "known_code",
     "load_profile",
     "preview_file",
+    "project_fields",
     "save_profile",
     "value_choices",
 ]
@@ -107,6 +108,13 @@ def preview_file(
         encoding=used_encoding,
         crs=crs,
     )
+
+
+def project_fields() -> tuple[str, ...]:
+    """The fields a ledger's columns may be mapped to (name, type, capacity …, plan_id)."""
+    from gis_carbon.io.tabular import FIELDS
+
+    return tuple(FIELDS)
 
 
 def value_choices(field_name: str) -> list[tuple[str, str, str]]:

@@ -27,7 +27,9 @@ def press_export(window, qtbot, dialog) -> str:
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
     assert ok.text() == "导出"
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("已导出至"), timeout=120_000)
+    qtbot.waitUntil(
+        lambda: window.statusBar().currentMessage().startswith("已导出至"), timeout=120_000
+    )
     message = window.statusBar().currentMessage()
     assert window.wait_until_idle(30_000)
     return message
@@ -95,7 +97,9 @@ def test_a_gbk_shapefile_reads_back_in_chinese_with_ogrinfo(window, qtbot, tmp_p
 
 
 def test_the_selection_in_gcj02_csv_with_county_names(window, qtbot, tmp_path) -> None:
-    projects = [p for p in window.ws.projects(region_code="120118") if p.geometry.geom_type == "Point"]
+    projects = [
+        p for p in window.ws.projects(region_code="120118") if p.geometry.geom_type == "Point"
+    ]
     chosen = projects[0]
     window.canvas.set_selection(frozenset({chosen.id}))
     dialog = open_dialog(window, qtbot, "csv", tmp_path / "选中")
@@ -114,7 +118,9 @@ def test_the_selection_in_gcj02_csv_with_county_names(window, qtbot, tmp_path) -
 
 def test_an_unusable_name_is_one_line_in_the_dialog(window, qtbot, tmp_path) -> None:
     dialog = open_dialog(window, qtbot, "kml", tmp_path / "no such folder" / "x")
-    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton
+    )
     assert dialog.isVisible()
     assert dialog.error_label.text() == f"文件夹 {tmp_path / 'no such folder'} 不存在"
     dialog.reject()

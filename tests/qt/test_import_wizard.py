@@ -101,7 +101,10 @@ def test_a_ledger_with_an_unknown_type_mapped_in_the_value_table_is_imported(
         if values.table.item(r, 3).text() == "未知"
     ]
     assert sorted(unknown) == ["已并网", "集中式光伏电站"]
-    for field, value, code in (("type", "集中式光伏电站", "pv_ground"), ("status", "已并网", "operating")):
+    for field, value, code in (
+        ("type", "集中式光伏电站", "pv_ground"),
+        ("status", "已并网", "operating"),
+    ):
         combo = values.combo_for(field, value)
         combo.setCurrentIndex(combo.findData(code))
     click(qtbot, wizard, QWizard.WizardButton.NextButton)
