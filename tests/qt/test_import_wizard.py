@@ -250,3 +250,32 @@ def test_a_layer_imported_by_another_process_appears_on_refresh(window, qtbot, t
     qtbot.waitUntil(lambda: "农田红线" in titles(), timeout=30_000)
     assert window.wait_until_idle(30_000)
     assert window.action_table["refresh"].shortcut().toString() == "F5"
+
+
+def test_an_import_profile_saved_once_sets_up_next_months_ledger(window, qtbot, tmp_path) -> None:
+    ledger = write_ledger(tmp_path / "台账.csv", LEDGER_ROWS)
+    wizard = open_wizard(window, qtbot, ledger)
+    click(qtbot, wizard, QWizard.WizardButton.NextButton)
+    qtbot.waitUntil(wizard.columns_page.isComplete, timeout=30_000)
+    columns = wizard.columns_page
+    columns.key.setCurrentIndex(columns.key.findData("项目名称"))
+    click(qtbot, wizard, QWizard.WizardButton.NextButton)
+    combo = wizard.values_page.combo_for("type", "集中式光伏电站")
+    combo.setCurrentIndex(combo.findData("pv_ground"))
+    click(qtbot, wizard, QWizard.WizardButton.BackButton)
+    answer_file_dialog(qtbot, tmp_path / "月报方案")
+    qtbot.mouseClick(columns.save_profile, Qt.MouseButton.LeftButton)
+    saved = tmp_path / "月报方案.json"
+    qtbot.waitUntil(saved.exists, timeout=10_000)
+    assert columns.status_label.text() == f"导入方案已保存到 {saved}"
+    wizard.reject()
+
+    again = open_wizard(window, qtbot, ledger)
+    click(qtbot, again, QWizard.WizardButton.NextButton)
+    qtbot.waitUntil(again.columns_page.isComplete, timeout=30_000)
+    answer_file_dialog(qtbot, saved)
+    qtbot.mouseClick(again.columns_page.load_profile, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: again.columns_page.key.currentData() == "项目名称", timeout=10_000)
+    click(qtbot, again, QWizard.WizardButton.NextButton)
+    assert again.values_page.combo_for("type", "集中式光伏电站").currentData() == "pv_ground"
+    again.reject()
