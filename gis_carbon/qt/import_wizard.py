@@ -48,7 +48,7 @@ from gis_carbon.qt.i18n import language, tr
 PAGE_FILE, PAGE_COLUMNS, PAGE_VALUES, PAGE_CHECK, PAGE_LAYER = range(5)
 PREVIEW_ROWS = 10
 IMPORT_FILTERS = (
-    "(*.csv *.xlsx *.shp *.zip *.gpkg *.geojson *.json *.kml *.kmz);;* (*)"  # after the label
+    "(*.csv *.xlsx *.shp *.zip *.gpkg *.geojson *.json *.kml *.kmz *.tif *.tiff);;* (*)"
 )
 # The roles a layer may take: (import_file role, layer name it implies or None).
 LAYER_ROLES: tuple[tuple[str, str | None], ...] = (
