@@ -5,6 +5,7 @@ failure or a cancel leaves no half file behind)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gis_carbon.errors import Cancelled, ExportError
+from gis_carbon.errors import Cancelled, ExportError, GisCarbonError
 from gis_carbon.feedback import NO_FEEDBACK, Feedback
 from gis_carbon.model.plan import Plan, Target
 from gis_carbon.model.project import Project, project_to_json
@@ -155,6 +156,7 @@ PROJECT_COLUMNS: tuple[Column, ...] = (
     Column("province", "省级代码", "str"),
     Column("city", "地级代码", "str"),
     Column("county", "县级代码", "str"),
+    Column("county_name", "区县名称", "str"),
     Column("township", "乡镇代码", "str"),
     Column("owner", "业主单位", "str"),
     Column("plan_id", "所属方案", "str"),
@@ -169,10 +171,25 @@ PROJECT_COLUMNS: tuple[Column, ...] = (
 COLUMNS_BY_KEY = {c.key: c for c in PROJECT_COLUMNS}
 
 
+@functools.lru_cache(maxsize=4096)
+def region_name(code: str | None) -> str | None:
+    """The name of a region code (120223 → 静海区) beside the code in every export; None
+    for no code, the code itself for one the boundary catalogue does not know."""
+    if not code:
+        return None
+    from gis_carbon.geo.boundaries import region
+
+    try:
+        return region(code).name
+    except GisCarbonError:
+        return code
+
+
 def project_record(project: Project, lonlat: tuple[float, float] | None = None) -> dict[str, Any]:
     """One project as a flat record of PROJECT_COLUMNS (attributes as a JSON string)."""
     record = project_to_json(project, lonlat=lonlat, wkt="")
     record["status_zh"] = STATUS_INFO[project.status].name_zh
+    record["county_name"] = region_name(project.regions.county)
     record["attributes"] = (
         json.dumps(dict(project.attributes), ensure_ascii=False, sort_keys=True)
         if project.attributes

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gis_carbon.errors import ExportError
-from gis_carbon.export.common import Selection, Steps, atomic_file, targets_table
+from gis_carbon.export.common import Selection, Steps, atomic_file, region_name, targets_table
 from gis_carbon.model.project import Project
 from gis_carbon.model.types import PRECISION_RADIUS_M, PROJECT_TYPES, STATUSES
 from gis_carbon.resources import resource_path
@@ -116,7 +116,7 @@ def _project_columns(
         "prec": [precisions.setdefault(p.precision.value, len(precisions)) for p in projects],
         "precisions": list(precisions),
         "county": [counties.setdefault(p.regions.county, len(counties)) for p in projects],
-        "counties": list(counties),
+        "counties": [f"{region_name(c)} {c}" if c else "" for c in counties],
         "shape": shapes,
         "energy": energy,
     }

@@ -53,6 +53,7 @@ EXTENDED_FIELDS = (
     "precision",
     "city",
     "county",
+    "county_name",
     "owner",
     "plan_id",
     "source",

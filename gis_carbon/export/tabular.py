@@ -42,6 +42,7 @@ LEDGER_KEYS = (
     "province",
     "city",
     "county",
+    "county_name",
     "owner",
     "plan_id",
     "source",

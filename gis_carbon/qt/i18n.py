@@ -19,6 +19,10 @@ TABLE_PATH = resource_path("translations", "zh_CN.json")
 _state = {"lang": "zh"}
 _table: dict[str, str] = {}
 missing: set[str] = set()  # strings asked for in Chinese that the table lacks
+_ROLES = ("exclusion", "setback", "resource", "reference", "infrastructure", "boundary",
+          "township", "constraint")  # fmt: skip
+_FIELDS = ("name", "type", "capacity", "energy", "status", "year", "start_year", "lon", "lat",
+           "x", "y", "owner", "notes", "precision", "plan_id", "location")  # fmt: skip
 # The UI's source strings are English, except these keys, which name a value of the model
 # (a layer kind, a counting policy, a location precision, a siting violation).
 ENGLISH_LABELS = {
@@ -36,6 +40,9 @@ ENGLISH_LABELS = {
     "violation:exclusion": "Exclusion zone",
     "violation:raster": "Raster condition not met",
     "violation:setback": "Setback too short",
+    # a layer's role (import wizard, layer list) and a ledger's fields (import wizard)
+    **{f"role:{r}": r.capitalize() for r in _ROLES},
+    **{f"field:{f}": f.replace("_", " ").capitalize() for f in _FIELDS},
 }
 
 

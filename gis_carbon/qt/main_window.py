@@ -271,6 +271,7 @@ class MainWindow(QMainWindow):
             ),
             "import_indicators": self._action("Import indicators…", self.import_indicators_dialog),
             "zoom_full": self._action("Zoom to China", self.zoom_full, "Ctrl+0"),
+            "refresh": self._action("Refresh", self.refresh_from_workspace, "F5"),
             "zoom_plan": self._action("Zoom to plan region", self.zoom_to_plan, "Ctrl+9"),
             "zoom_selection": self._action("Zoom to selection", self.zoom_to_selection, "Ctrl+8"),
             "lang_zh": self._action("中文", lambda: self.set_language("zh")),
@@ -321,7 +322,7 @@ class MainWindow(QMainWindow):
         for key in ("undo", "redo", None, "delete", None, "edit_plans"):
             edit_menu.addSeparator() if key is None else edit_menu.addAction(self.action_table[key])
         view_menu = menu.addMenu(tr("&View"))
-        for key in ("zoom_full", "zoom_plan", "zoom_selection"):
+        for key in ("zoom_full", "zoom_plan", "zoom_selection", "refresh"):
             view_menu.addAction(self.action_table[key])
         view_menu.addSeparator()
         for dock in self.docks.values():
@@ -644,6 +645,12 @@ class MainWindow(QMainWindow):
         else:
             self.canvas.request_render()
 
+    def refresh_from_workspace(self) -> None:
+        """View → Refresh (F5): layers and projects another process added appear."""
+        self.refresh_layers()
+        self.refresh_projects()
+        self.evaluate()
+
     def refresh_layers(self) -> None:
         """User layers from the workspace (listed and loaded on workers) plus the base ones."""
         self._track(
@@ -654,6 +661,8 @@ class MainWindow(QMainWindow):
         )
 
     def _show_layers(self, records: list[Any]) -> None:
+        from gis_carbon.qt.import_wizard import role_key
+
         known = {layer.id for layer in self.canvas.state.layers}
         for record in records:
             layer_id = f"user:{record.id}"
@@ -663,6 +672,7 @@ class MainWindow(QMainWindow):
             style = {**ROLE_STYLES.get(record.role, {}), **dict(record.style)}
             if record.role == "constraint":
                 style.setdefault("hatch", True)
+            style["role_label"] = role_key(record.role, record.params)
             self.canvas.state.add(
                 LayerState(
                     layer_id, record.title_zh, kind, record.title_en or record.id, style=style
@@ -1465,16 +1475,14 @@ class MainWindow(QMainWindow):
         self._replacement = window
         self.close()
 
-    def import_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            tr("Import"),
-            "",
-            tr("Spatial data and ledgers") + " (*.shp *.zip *.gpkg *.geojson *.json *.kml *.kmz"
-            " *.csv *.xlsx *.tif *.tiff);;* (*)",
-        )
-        if path:
-            self.import_path(path)
+    def import_dialog(self, path: str = "") -> Any:
+        """The import wizard (services.imports' options); the import runs once it is accepted."""
+        from gis_carbon.qt.import_wizard import ImportWizard
+
+        wizard = ImportWizard(self, self.ws.location, self.runner, plan_id=self.plan_id, path=path)
+        wizard.accepted.connect(lambda: self.import_path(wizard.path(), **wizard.import_options()))
+        wizard.open()
+        return wizard
 
     def import_path(self, path: str, **options: Any) -> None:
         from gis_carbon.services import background
@@ -1496,16 +1504,26 @@ class MainWindow(QMainWindow):
 
         self._track(tr("Importing"), work, done, user=True)
 
-    def export_dialog(self) -> None:
-        path, _chosen = QFileDialog.getSaveFileName(
+    def export_dialog(self) -> Any:
+        """The export dialog (services.exports' options); the export runs once it is accepted."""
+        from gis_carbon.qt.export_dialog import ExportDialog
+
+        plan = self.plans.get(self.plan_id) if self.plan_id else None
+        dialog = ExportDialog(
             self,
-            tr("Export"),
-            "",
-            "GeoPackage (*.gpkg);;Shapefile (*.shp);;KML (*.kml);;KMZ (*.kmz);;"
-            "Excel (*.xlsx);;HTML (*.html);;GeoJSON (*.geojson);;CSV (*.csv)",
+            plan_id=self.plan_id,
+            plan_label=f"{plan.region_name} · {plan.name}" if plan else "",
+            region_code=plan.region_code if plan else "",
+            selected=sorted(self.canvas.selected),
         )
-        if path:
-            self.export_path(path)
+
+        def run() -> None:
+            fmt, target, options = dialog.export_request()
+            self.export_path(str(target), fmt, **options)
+
+        dialog.accepted.connect(run)
+        dialog.open()
+        return dialog
 
     def import_plan_dialog(self) -> None:
         path, _chosen = QFileDialog.getOpenFileName(
@@ -1612,25 +1630,30 @@ class MainWindow(QMainWindow):
 
         self._track(tr("Importing"), work, done, workspace=True)
 
-    def export_path(self, path: str, fmt: str | None = None) -> None:
+    def export_path(self, path: str, fmt: str | None = None, **options: Any) -> None:
+        from gis_carbon.qt.export_dialog import written_names
         from gis_carbon.services import background
 
         fmt = fmt or Path(path).suffix.lstrip(".").lower()
-        plan = self.plan_id
+        if not {"plan", "region", "project_ids"} & options.keys():
+            options["plan"] = self.plan_id
         workspace = self.ws.location
 
         # In a child process, like imports (its charts use the child's own pyplot).
         def work(feedback: Feedback) -> Any:
-            return background.run_export(workspace, fmt, path, plan=plan, feedback=feedback)
+            return background.run_export(workspace, fmt, path, feedback=feedback, **options)
 
-        self._track(
-            tr("Exporting"),
-            work,
-            lambda _r: self.statusBar().showMessage(
-                tr("Exported to {path}").format(path=path), 10000
-            ),
-            user=True,
-        )
+        def done(result: Any) -> None:
+            self.last_export = result
+            folder = Path(result.paths[0]).parent if result.paths else Path(path).parent
+            self.statusBar().showMessage(
+                tr("Exported to {path}").format(
+                    path=f"{written_names(list(result.paths))} ({folder})"
+                ),
+                15000,
+            )
+
+        self._track(tr("Exporting"), work, done, user=True)
 
 
 def _freeze_heap() -> None:

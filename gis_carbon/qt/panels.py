@@ -697,7 +697,10 @@ class LayersPanel(QWidget):
         self.layers = list(layers)
         self.tree.clear()
         for layer in layers:
-            item = QTreeWidgetItem([layer.title(language()), tr(f"kind:{layer.kind}")])
+            # an imported layer shows its role (禁止区, 退让区 …), the others their kind
+            role = layer.style.get("role_label")
+            kind = tr(f"role:{role}") if role else tr(f"kind:{layer.kind}")
+            item = QTreeWidgetItem([layer.title(language()), kind])
             item.setData(0, Qt.ItemDataRole.UserRole, layer.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ __all__ = [
     "export",
     "export_report",
     "select",
+    "target_path",
 ]
 
 
@@ -160,6 +161,22 @@ def export_format(name: str) -> ExportFormat:
     return FORMATS[key]
 
 
+def target_path(path: str | os.PathLike[str], fmt: str, *, as_zip: bool = False) -> Path:
+    """The file an export of `fmt` writes for a name as typed: the chosen format wins, so a
+    name without the format's extension gets it (HTML + "jinghai" → jinghai.html; a zipped
+    shapefile → .zip)."""
+    spec = export_format(fmt)
+    path = Path(path)
+    if not path.name:
+        raise ExportError(f"no file name in {str(path)!r}")
+    wanted = (".zip",) if spec.name == "shp" and as_zip else spec.suffixes
+    if spec.name == "shp" and not as_zip:
+        wanted = (".shp",)
+    if path.suffix.lower() in wanted:
+        return path
+    return path.with_name(path.name + wanted[0])
+
+
 def _progress_for(
     ws: WorkspaceStore, plans: list[Any]
 ) -> tuple[dict[str, dict[str, Any]] | None, str | None]:
@@ -177,12 +194,25 @@ def select(
     plan: str | None = None,
     region: str | None = None,
     with_progress: bool = True,
+    project_ids: Sequence[int] | None = None,
 ) -> Selection:
     """The projects, plans and targets an export holds: a plan's (the projects in its
-    region), a region's (any level; plans of exactly that region), or everything."""
+    region), a region's (any level; plans of exactly that region), chosen projects (by id,
+    with the plan's targets when a plan is given too), or everything."""
     if plan is not None and region is not None:
         raise ExportError("give either a plan or a region, not both")
-    if plan is not None:
+    if project_ids is not None:
+        wanted = {int(i) for i in project_ids}
+        if not wanted:
+            raise ExportError("nothing to export: no project is selected")
+        projects = [p for p in ws.projects() if p.id in wanted]
+        absent = sorted(wanted - {p.id for p in projects})
+        if absent:
+            raise ExportError(f"no project with id {', '.join(map(str, absent[:10]))}")
+        plans = [ws.plan(plan)] if plan is not None else []
+        title = f"{len(projects)} 个选中项目"
+        focus = plans[0].region_code if plans else None
+    elif plan is not None:
         chosen = ws.plan(plan)
         projects = ws.projects(region_code=chosen.region_code)
         plans = [chosen]
@@ -230,6 +260,7 @@ def export(
     encoding: str = "utf-8",
     coords: str = WGS84,
     as_zip: bool = False,
+    project_ids: Sequence[int] | None = None,
     feedback: Feedback = NO_FEEDBACK,
 ) -> ExportResult:
     """Export the selection to `path` in format `fmt` (shp, gpkg, geojson, kml, kmz, csv,
@@ -260,7 +291,11 @@ def export(
     steps = Steps(total=spec.steps + 1, feedback=feedback)
     steps.check()
     selection = select(
-        ws, plan=plan, region=region, with_progress=spec.name in ("xlsx", "html", "gpkg")
+        ws,
+        plan=plan,
+        region=region,
+        with_progress=spec.name in ("xlsx", "html", "gpkg"),
+        project_ids=project_ids,
     )
     steps.advance()
     kwargs: dict[str, Any] = dict(spec.options)

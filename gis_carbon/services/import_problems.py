@@ -95,9 +95,18 @@ def problems_path(input_path: str | os.PathLike[str]) -> Path:
     return path.with_name(path.name + ".problems.csv")
 
 
+PROBLEM_HEADERS = ("row", "column", "value", "reason", "suggestion")
+
+
+def _problem_cells(p: RowProblem) -> list[object]:
+    return [p.where, p.column or "", "" if p.value is None else p.value, p.reason, p.suggestion()]
+
+
 def write_problems(problems: list[RowProblem], out: str | os.PathLike[str]) -> Path:
-    """Every problem as a row (UTF-8 with BOM, so Excel opens it)."""
+    """Every problem as a row: a .xlsx workbook, else CSV (UTF-8 with BOM, so Excel opens it)."""
     out = Path(out)
+    if out.suffix.lower() == ".xlsx":
+        return _write_problems_xlsx(problems, out)
     with out.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["row", "column", "value", "reason", "suggestion"])
@@ -106,6 +115,23 @@ def write_problems(problems: list[RowProblem], out: str | os.PathLike[str]) -> P
                 [p.where, p.column or "", "" if p.value is None else p.value, p.reason,
                  p.suggestion()]
             )  # fmt: skip
+    return out
+
+
+def _write_problems_xlsx(problems: list[RowProblem], out: Path) -> Path:
+    from openpyxl import Workbook
+
+    from gis_carbon.export.tabular import append_protected
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "problems"
+    sheet.append(list(PROBLEM_HEADERS))
+    for p in problems:
+        # a value such as "=SUM(…)" from the ledger stays text, not a formula
+        append_protected(sheet, [str(v) if not isinstance(v, int | float) else v
+                                 for v in _problem_cells(p)])  # fmt: skip
+    book.save(out)
     return out
 
 

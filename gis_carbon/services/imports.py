@@ -66,6 +66,7 @@ class ImportResult:
     outside: list[str] = field(default_factory=list)  # rows located outside every region
     refused: list[RowProblem] = field(default_factory=list)  # left out by --skip-invalid
     diff: dict[str, list[Any]] | None = None  # with a key: added, changed, unchanged, missing
+    bounds: tuple[float, float, float, float] | None = None  # a layer's lon/lat extent
 
     @classmethod
     def of_read(
@@ -418,6 +419,8 @@ def _as_layer(
     result = ImportResult.of_read(
         read, "layer", dry_run, len(features), layer=layer_record, notes=list(read.notes)
     )
+    extent = shapely.total_bounds([g for g, _ in features])
+    result.bounds = tuple(float(v) for v in extent) if features else None  # type: ignore[assignment]
     _report(feedback, 0.8, f"writing {len(features)} features")
     if dry_run:
         return result
@@ -550,8 +553,8 @@ def _capacity_text(value: Any, header_unit: str | None, column: str) -> str | No
 
 # The columns of a ledger this app exported (export.tabular) that are not fields to import:
 # derived from the location or the record (region codes, source, the plan's sentence).
-_DERIVED_KEYS = ("province", "city", "county", "township", "source", "quote", "version",
-                 "created_at", "updated_at")  # fmt: skip
+_DERIVED_KEYS = ("province", "city", "county", "county_name", "township", "source", "quote",
+                 "version", "created_at", "updated_at")  # fmt: skip
 # How the project id column may be headed when re-importing with --key id.
 _ID_HEADERS = ("id", "编号")
 
