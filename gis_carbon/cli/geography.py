@@ -151,6 +151,19 @@ def register(subparsers: Any) -> None:
     )
     cmd.add_argument("--plan", help="the plan id the imported projects belong to")
     cmd.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="use the import profile saved in the workspace under NAME (its column map, value"
+        " maps, status, key, encoding and --skip-invalid), or a profile file (.json) the import"
+        " wizard saved; options given here override it",
+    )
+    cmd.add_argument(
+        "--save-profile",
+        metavar="NAME",
+        help="after a successful import (or dry run), save its column map, value maps and"
+        " options in the workspace as NAME, so next month's ledger imports with --profile NAME",
+    )
+    cmd.add_argument(
         "--dry-run",
         action="store_true",
         help="check everything and show what would be imported; write nothing",
@@ -353,11 +366,36 @@ def _print_diff(diff: dict[str, list[Any]], *, dry_run: bool) -> None:
         print(f"  - {entry['id']} {entry['name']}: not in the file")
 
 
+def _import_options(ws: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """The ledger options of an import: the saved profile's (--profile), overridden by those
+    given on the command line."""
+    from gis_carbon.services.import_setup import ImportProfile, load_profile, workspace_profile
+
+    if not args.profile:
+        saved = ImportProfile()
+    elif args.profile.lower().endswith(".json"):  # a profile file the import wizard saved
+        saved = load_profile(args.profile)
+    else:
+        saved = workspace_profile(ws, args.profile)
+    value_map = {field: dict(values) for field, values in saved.value_map.items()}
+    for field, values in _parse_value_map(args.value_map).items():
+        value_map.setdefault(field, {}).update(values)
+    return {
+        "mapping": {**saved.mapping, **_parse_map(args.map)},
+        "value_map": value_map,
+        "default_status": args.status or saved.default_status,
+        "key": args.key or saved.key,
+        "skip_invalid": args.skip_invalid or saved.skip_invalid,
+        "encoding": args.encoding or saved.encoding,
+    }
+
+
 def _import(args: argparse.Namespace) -> int:
     from gis_carbon.cli.terminal import terminal_feedback
     from gis_carbon.services.imports import import_file
 
     with open_from_args(args) as ws, terminal_feedback(args) as feedback:
+        options = _import_options(ws, args)
         result = import_file(
             ws,
             args.path,
@@ -365,18 +403,22 @@ def _import(args: argparse.Namespace) -> int:
             role=args.role,
             crs=args.crs,
             coords=args.coords,
-            encoding=args.encoding,
-            mapping=_parse_map(args.map),
             distance_m=args.distance_m,
             plan_id=args.plan,
             dry_run=args.dry_run,
             feedback=feedback,
-            value_map=_parse_value_map(args.value_map),
-            default_status=args.status,
-            skip_invalid=args.skip_invalid,
-            key=args.key,
             delete_missing=args.delete_missing,
+            **options,
         )
+        if args.save_profile and result.mode == "projects":
+            from gis_carbon.services.import_setup import ImportProfile, save_workspace_profile
+
+            options["mapping"] = dict(result.mapping)  # what was detected, as used
+            save_workspace_profile(ws, args.save_profile, ImportProfile(**options))
+            result.notes.append(
+                f"import profile {args.save_profile!r} saved in the workspace: next time "
+                f"`import FILE --profile {args.save_profile}`"
+            )
     if result.refused:
         from gis_carbon.services import import_problems
 

@@ -61,6 +61,10 @@ FIELDS = tuple(COLUMN_KEYWORDS)
 _HEADER_UNIT = re.compile(
     r"^(?P<base>.*?)\s*(?:[(（\[【](?P<paren>[^)）\]】]+)[)）\]】]|/(?P<slash>[^/]+))\s*$"
 )
+# "容量MW", "装机 万千瓦": a unit written straight after a Chinese name, without brackets
+_HEADER_BARE_UNIT = re.compile(
+    r"^(?P<base>.*?[\u4e00-\u9fff])\s*(?P<bare>[A-Za-z]+|万千瓦|千瓦|万亩|亩|万平方米|平方米|公顷)$"
+)
 
 
 @dataclass
@@ -78,10 +82,11 @@ def header_unit(header: str) -> tuple[str, str | None]:
     from gis_carbon.errors import UnitError
     from gis_carbon.model import units
 
-    match = _HEADER_UNIT.match(header.strip())
+    match = _HEADER_UNIT.match(header.strip()) or _HEADER_BARE_UNIT.match(header.strip())
     if not match:
         return header.strip(), None
-    text = (match["paren"] or match["slash"] or "").strip()
+    groups = match.groupdict()
+    text = (groups.get("paren") or groups.get("slash") or groups.get("bare") or "").strip()
     try:
         units.unit(text)
     except (UnitError, KeyError, ValueError):

@@ -1,14 +1,15 @@
 """What an import dialog needs before it imports: a preview of the file (columns, first rows,
 the detected column mapping, the distinct values of each column), whether a ledger's type or
-status value is known, and import profiles (column map, value maps and options) saved as a
-small JSON file so next month's ledger is set up in one step.
+status value is known, and import profiles (column map, value maps and options) saved by name
+in the workspace (or as a small JSON file) so next month's ledger is set up in one step.
 
     found = preview_file("台账.xlsx")
     found.mapping["type"]             # the column detection chose, e.g. "类型"
     found.distinct["类型"]             # [("光伏", 12), ("煤电", 3), …], most frequent first
     known_code("type", "煤电")          # "coal_power"; None for a value the app does not know
 
-Nothing here writes to a workspace; everything imports without a display.
+Only the named profiles write to a workspace (its meta table); everything imports without a
+display.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from gis_carbon.errors import InputFileError
+from gis_carbon.model.storage import WorkspaceStore
 
 __all__ = [
     "MAPPED_VALUE_FIELDS",
@@ -31,7 +33,10 @@ __all__ = [
     "preview_file",
     "project_fields",
     "save_profile",
+    "save_workspace_profile",
     "value_choices",
+    "workspace_profile",
+    "workspace_profiles",
 ]
 
 # The fields whose values a ledger spells its own way and the user may map to a code.
@@ -171,8 +176,43 @@ def load_profile(path: str | os.PathLike[str]) -> ImportProfile:
         raise InputFileError(f"{path.name}: not an import profile ({exc})") from None
     if not isinstance(data, dict) or data.pop("gis_carbon_import_profile", None) is None:
         raise InputFileError(f"{path.name}: not an import profile (no gis_carbon_import_profile)")
+    return _profile_from(data, path.name)
+
+
+def _profile_from(data: dict[str, Any], where: str) -> ImportProfile:
     known = ImportProfile.__dataclass_fields__
     unknown = sorted(set(data) - set(known))
     if unknown:
-        raise InputFileError(f"{path.name}: unknown profile entries {', '.join(unknown)}")
+        raise InputFileError(f"{where}: unknown profile entries {', '.join(unknown)}")
     return ImportProfile(**data)
+
+
+# Named profiles live in the workspace (its meta table, one JSON object by name), so next
+# month's ledger imports with `--profile NAME` on any machine that opens the workspace.
+PROFILES_META_KEY = "import_profiles"
+
+
+def workspace_profiles(ws: WorkspaceStore) -> dict[str, ImportProfile]:
+    """The workspace's saved import profiles by name."""
+    stored = json.loads(ws.get_meta(PROFILES_META_KEY) or "{}")
+    return {
+        name: _profile_from(dict(data), f"import profile {name!r}") for name, data in stored.items()
+    }
+
+
+def workspace_profile(ws: WorkspaceStore, name: str) -> ImportProfile:
+    profiles = workspace_profiles(ws)
+    if name not in profiles:
+        known = ", ".join(sorted(profiles)) or "none saved yet (import with --save-profile NAME)"
+        raise InputFileError(f"no import profile {name!r} in this workspace; known: {known}")
+    return profiles[name]
+
+
+def save_workspace_profile(ws: WorkspaceStore, name: str, profile: ImportProfile) -> None:
+    """Save (or replace) the profile `name` in the workspace."""
+    name = str(name).strip()
+    if not name:
+        raise InputFileError("an import profile needs a name")
+    stored = json.loads(ws.get_meta(PROFILES_META_KEY) or "{}")
+    stored[name] = asdict(profile)
+    ws.set_meta(PROFILES_META_KEY, json.dumps(stored, ensure_ascii=False, sort_keys=True))
