@@ -67,15 +67,6 @@ GK6_ZONES = range(13, 24)
 UNKNOWN_BRUSH = QBrush(QColor("#f8d7da"))
 
 
-def role_key(role: str, params: Any) -> str:
-    """The role a layer list shows: an exclusion or setback for constraint layers."""
-    if role == "constraint":
-        return str((params or {}).get("constraint", "exclusion"))
-    if role == "boundary" and (params or {}).get("level") == "township":
-        return "township"
-    return role
-
-
 def crs_choices() -> list[tuple[str, str]]:
     """(the --crs value, its label): as the file says, geographic CRSs, CGCS2000 GK zones."""
     choices = [

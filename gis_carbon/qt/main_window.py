@@ -65,7 +65,7 @@ from gis_carbon.qt.render import (
     raster_image,
 )
 from gis_carbon.qt.workers import GUI_SWITCH_INTERVAL_S, SignalFeedback, TaskRunner
-from gis_carbon.services.layers import layer_file
+from gis_carbon.services.layers import layer_file, role_key
 from gis_carbon.services.store import ProjectCommandPathStore
 
 BASE_LAYERS = (
@@ -682,8 +682,6 @@ class MainWindow(QMainWindow):
         )
 
     def _show_layers(self, records: list[Any]) -> None:
-        from gis_carbon.qt.import_wizard import role_key
-
         known = {layer.id for layer in self.canvas.state.layers}
         for record in records:
             layer_id = f"user:{record.id}"

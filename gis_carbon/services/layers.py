@@ -131,6 +131,16 @@ def find_definition(layer_id: str, folder: Path | None = None) -> LayerDefinitio
         return None
 
 
+def role_key(role: str, params: Any) -> str:
+    """The role a layer list shows: an exclusion or setback for constraint layers, a township
+    layer for township boundaries, else the stored role."""
+    if role == "constraint":
+        return str((params or {}).get("constraint", "exclusion"))
+    if role == "boundary" and (params or {}).get("level") == "township":
+        return "township"
+    return role
+
+
 def layer_file(ws: WorkspaceStore, layer: LayerRecord) -> Path:
     """The file behind a raster layer; a relative path is relative to the workspace's folder."""
     if not layer.path:
