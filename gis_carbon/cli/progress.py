@@ -78,31 +78,15 @@ def register(subparsers: Any) -> None:
 
 
 def format_value(target: Any, value: float | None) -> str:
-    """A base-unit value written the way the plan writes it, with the base value beside:
-    "50 万千瓦 (500 MW)"."""
-    from gis_carbon.model.units import format_number
+    from gis_carbon.services.progress import value_text
 
-    if value is None:
-        return "—"
-    if value == float("inf"):
-        return "∞"
-    base = f"{format_number(round(value, 3))} {target.base_unit or ''}".strip()
-    if target.unit is None or target.unit == target.base_unit:
-        return base
-    plan_value = target.in_plan_unit(value) or 0.0
-    plan_text = f"{format_number(round(plan_value, 4))} {target.unit}"
-    # 条 → 个, 公里 → km: the same number in another word adds nothing
-    return plan_text if abs(plan_value - value) < 1e-9 else f"{plan_text} ({base})"
+    return value_text(target, value)
 
 
 def _target_text(target: Any) -> str:
-    from gis_carbon.model.units import format_number
+    from gis_carbon.services.progress import target_text
 
-    unit = target.unit or ""
-    text = f"{target.comparator.symbol}{format_number(target.value)} {unit}".strip()
-    if target.unit and target.unit != target.base_unit and target.value != target.base_value:
-        text += f" ({format_number(round(target.base_value, 4))} {target.base_unit})"
-    return text + (" 力争" if target.aspirational else "")
+    return target_text(target)
 
 
 def _percent(value: float | None) -> str:

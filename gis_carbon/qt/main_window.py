@@ -215,6 +215,7 @@ class MainWindow(QMainWindow):
         # loading: the GUI stalled 150–200 ms while 10⁶ projects loaded beside it)
         self._after_first_load: list[Any] = []
         self._first_load_done = False
+        self._closed = False
         self.refresh_projects()
         self.refresh_layers()
         # the overview of every plan comes first unless a plan was asked for
@@ -412,6 +413,11 @@ class MainWindow(QMainWindow):
     def show_as_left(self) -> None:
         """Show the window maximised the first time, later as the user left it."""
         if self.settings.value("window/geometry") is None:
+            # the screen's size as well: without a window manager (a bare X server, Xvfb)
+            # nothing acts on the maximised state, and the window would stay small
+            screen = self.screen() or QApplication.primaryScreen()
+            if screen is not None:
+                self.setGeometry(screen.availableGeometry())
             self.showMaximized()
         else:
             self.show()
@@ -436,6 +442,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: Any) -> None:
+        self._closed = True  # a load that finishes after this starts nothing more
         self._stop_watching()
         self.save_settings()
         for runner in self.runners:
@@ -599,7 +606,7 @@ class MainWindow(QMainWindow):
             self._after_first_load.append(start)
 
     def _first_load_ended(self) -> None:
-        if self._first_load_done:
+        if self._first_load_done or self._closed:
             return
         self._first_load_done = True
         pending, self._after_first_load = self._after_first_load, []

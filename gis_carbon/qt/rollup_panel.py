@@ -13,30 +13,15 @@ from gis_carbon.qt.i18n import tr
 
 
 def value_text(target: Any, value: float | None) -> str:
-    """A base-unit value as the plan writes it, the base value beside ("50 万千瓦 (500 MW)"),
-    the same text as the CLI's."""
-    from gis_carbon.model.units import format_number
+    from gis_carbon.services.progress import value_text as text
 
-    if value is None:
-        return "—"
-    if value == float("inf"):
-        return "∞"
-    base = f"{format_number(round(value, 3))} {target.base_unit or ''}".strip()
-    if target.unit is None or target.unit == target.base_unit:
-        return base
-    plan_value = target.in_plan_unit(value) or 0.0
-    plan_text = f"{format_number(round(plan_value, 4))} {target.unit}"
-    return plan_text if abs(plan_value - value) < 1e-9 else f"{plan_text} ({base})"
+    return text(target, value)
 
 
 def target_text(target: Any) -> str:
-    from gis_carbon.model.units import format_number
+    from gis_carbon.services.progress import target_text as text
 
-    unit = target.unit or ""
-    text = f"{target.comparator.symbol}{format_number(target.value)} {unit}".strip()
-    if target.unit and target.unit != target.base_unit and target.value != target.base_value:
-        text += f" ({format_number(round(target.base_value, 4))} {target.base_unit})"
-    return text + (f" {tr('aspirational')}" if target.aspirational else "")
+    return text(target, tr("aspirational"))
 
 
 def percent_text(value: float | None) -> str:

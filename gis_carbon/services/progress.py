@@ -500,3 +500,33 @@ def contributions_by_type(ws: WorkspaceStore, progress: TargetProgress) -> dict[
     for pid, value in progress.contributors:
         totals[types[pid]] = totals.get(types[pid], 0.0) + value
     return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+
+
+def value_text(target: Target, value: float | None) -> str:
+    """A base-unit value written the way the plan writes it, with the base value beside:
+    "50 万千瓦 (500 MW)" (the CLI's status table and the window's roll-up alike)."""
+    from gis_carbon.model.units import format_number
+
+    if value is None:
+        return "—"
+    if value == float("inf"):
+        return "∞"
+    base = f"{format_number(round(value, 3))} {target.base_unit or ''}".strip()
+    if target.unit is None or target.unit == target.base_unit:
+        return base
+    plan_value = target.in_plan_unit(value) or 0.0
+    plan_text = f"{format_number(round(plan_value, 4))} {target.unit}"
+    # 条 → 个, 公里 → km: the same number in another word adds nothing
+    return plan_text if abs(plan_value - value) < 1e-9 else f"{plan_text} ({base})"
+
+
+def target_text(target: Target, aspirational: str = "力争") -> str:
+    """ "≥280 万千瓦 (2800 MW) 力争": the comparator, the plan's value and unit, the base value
+    beside, and the word for an aspirational target in the caller's language."""
+    from gis_carbon.model.units import format_number
+
+    unit = target.unit or ""
+    text = f"{target.comparator.symbol}{format_number(target.value)} {unit}".strip()
+    if target.unit and target.unit != target.base_unit and target.value != target.base_value:
+        text += f" ({format_number(round(target.base_value, 4))} {target.base_unit})"
+    return text + (f" {aspirational}" if target.aspirational else "")
