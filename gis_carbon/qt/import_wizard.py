@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 
 from gis_carbon.qt.dialog_support import ask_path, one_line
 from gis_carbon.qt.i18n import language, tr
+from gis_carbon.qt.messages import message_text
 
 PAGE_FILE, PAGE_COLUMNS, PAGE_VALUES, PAGE_CHECK, PAGE_LAYER = range(5)
 PREVIEW_ROWS = 10
@@ -627,8 +628,9 @@ class CheckPage(QWizardPage):
         self.problem_rows = list(rows)
         self.problems.setRowCount(len(rows))
         for r, problem in enumerate(rows):
-            cells = [problem.where, problem.column or "", _cell(problem.value), problem.reason,
-                     problem.suggestion()]  # fmt: skip
+            # the reason and the row in the UI's language; value and suggestion as written
+            cells = [message_text(problem.where), problem.column or "", _cell(problem.value),
+                     message_text(problem.reason), problem.suggestion()]  # fmt: skip
             for c, text in enumerate(cells):
                 self.problems.setItem(r, c, QTableWidgetItem(str(text)))
         self.problems.resizeColumnsToContents()

@@ -36,6 +36,11 @@ ERROR_TEMPLATES = (
     "cannot delete a project that has no id",
     "a project needs a name",
     "a project needs a location",
+    # a ledger's refused rows (the import wizard's problem table)
+    "{column} {text} has no unit; write it in the cell (100 MW) or the header ({header})",
+    "no location (经度/纬度 empty)",
+    "the file holds no rows",
+    "row {n}",
     "unknown project type {type}; known: {known}",
     "unknown project type {type}",
     "unknown status {status}; known: {known}",

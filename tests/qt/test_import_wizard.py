@@ -155,8 +155,10 @@ def test_the_problem_list_is_saved_as_excel(window, qtbot, tmp_path) -> None:
     page = to_check_page(window, qtbot, wizard)
     assert page.result_label.text() == "1 行被拒绝（1 个问题）；见下表"
     assert page.problems.rowCount() == 1
-    assert page.problems.item(0, 0).text() == "row 3"
+    # the row and the reason in the UI's language; the value as the file holds it
+    assert page.problems.item(0, 0).text() == "第 3 行"
     assert page.problems.item(0, 2).text() == "煤矸石发电"
+    assert page.problems.item(0, 3).text().startswith("未知项目类型 '煤矸石发电'；可选：")
     assert not wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
     out = tmp_path / "问题"
     answer_file_dialog(qtbot, out)
