@@ -83,6 +83,9 @@ BASE_LAYERS = (
 )
 # Commands that change plans or targets rather than projects: the views to refresh differ.
 PLAN_COMMANDS = (AddTarget, DeleteTarget, EditPlan, EditTarget)
+# How long the first read of the projects waits for the boundaries (a slow disk, a failed
+# load that never reports: the projects load anyway)
+BOUNDARY_WAIT_S = 20.0
 
 TOOLS = (
     (Tool.PAN, "Pan", "P"),
@@ -216,6 +219,12 @@ class MainWindow(QMainWindow):
         self._after_first_load: list[Any] = []
         self._first_load_done = False
         self._closed = False
+        # The first read of the projects waits on its worker until the boundaries are loaded
+        # (about a second from the cache): read at the same time, their threads and the GUI
+        # thread took turns at the GIL and the GUI stalled up to 150 ms while 10⁶ loaded.
+        self._boundaries_ready = threading.Event()
+        if first_start.cache_missing():
+            self._boundaries_ready.set()  # built behind a first start: nothing to wait for
         self.refresh_projects()
         self.refresh_layers()
         # the overview of every plan comes first unless a plan was asked for
@@ -570,10 +579,15 @@ class MainWindow(QMainWindow):
                 "overview": self._render_overview(provinces, counties),
             }
 
+        def failed(exc: BaseException) -> None:
+            self._boundaries_ready.set()  # the projects load without the map's boundaries
+            self.show_error(exc)
+
         self._track(
             tr("Loading boundaries"),
             load,
             self._boundaries_loaded,
+            on_error=failed,
             runner=self.file_runner,
         )
 
@@ -657,6 +671,7 @@ class MainWindow(QMainWindow):
         return image
 
     def _boundaries_loaded(self, result: dict[str, Any]) -> None:
+        self._boundaries_ready.set()
         self.canvas.data["provinces"] = result["provinces"]
         self.canvas.data["counties"] = result["counties"]
         self.canvas.overview = result["overview"]
@@ -909,10 +924,13 @@ class MainWindow(QMainWindow):
         # projects shown until the new set is whole.
         progressive = not self.canvas.projects
 
+        ready = self._boundaries_ready
+
         def load(feedback: SignalFeedback, ws: WorkspaceStore) -> Any:
             stale = lambda: generation != self._projects_generation  # noqa: E731
             if stale():
                 return None  # a newer reload is queued behind this one
+            ready.wait(BOUNDARY_WAIT_S)
             return read_projects(
                 ws, feedback, on_snapshot=feedback.partial if progressive else None, is_stale=stale
             )
