@@ -12,7 +12,7 @@ import gc
 import json
 import operator
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from gis_carbon.model.plan import Baseline, Comparator, IndicatorValue, Metric, Plan, Target
@@ -483,3 +483,68 @@ def stamped_projects(projects: Sequence[Project], ids: Sequence[int], now: str) 
         else p.with_changes(id=i, **stamp)
         for p, i in zip(projects, ids, strict=True)
     ]
+
+
+def keyset_chunks(
+    read_page: Callable[[int, int], list[Project]], size: int
+) -> Iterator[list[Project]]:
+    """Every project in id order, `size` at a time: `read_page(after_id, size)` reads the next
+    page by the primary key (each page one short query, so no read holds the store across
+    the whole walk)."""
+    if int(size) < 1:
+        raise ValueError(f"chunk size must be at least 1; got {size!r}")
+    after = -1
+    while True:
+        chunk = read_page(after, int(size))
+        if not chunk:
+            return
+        yield chunk
+        after = int(chunk[-1].id)  # type: ignore[arg-type]  # stored projects have ids
+
+
+LAYER_FIELDS = frozenset({"title_zh", "title_en", "role", "style", "params"})
+
+
+def layer_update_values(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The column values of a layer update (style and params stored as JSON); a field a
+    layer does not let change is refused by name."""
+    from gis_carbon.errors import ValidationError
+
+    unknown = set(changes) - LAYER_FIELDS
+    if unknown:
+        raise ValidationError(f"cannot change {sorted(unknown)} of a layer", "layer", unknown)
+    return {
+        k: json.dumps(v, ensure_ascii=False) if k in ("style", "params") else v
+        for k, v in changes.items()
+    }
+
+
+# What changes the layers as the window sees them: an import or removal by another process
+LAYERS_FINGERPRINT_SQL = (
+    "SELECT id, role, kind, params, path, created_at,"
+    " (SELECT count(*) FROM layer_features f WHERE f.layer_id = l.id) FROM layers l"
+    " ORDER BY id"
+)
+
+
+def record_change_values(
+    entity: str,
+    entity_id: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    author: str,
+) -> tuple[Any, ...] | None:
+    """The record_history row (entity, entity_id, action, before, after, at, author) of a
+    change to a plan, target or baseline; None when nothing changed (no entry)."""
+    action = change_action(before, after)
+    if action is None:
+        return None
+    return (
+        entity,
+        entity_id,
+        action,
+        None if before is None else record_json(before),
+        None if after is None else record_json(after),
+        now_stamp(),
+        author,
+    )

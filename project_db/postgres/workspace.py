@@ -52,17 +52,19 @@ from project_db.postgres.migrations import (
     unknown_migrations,
 )
 from project_db.rows import (
+    LAYERS_FINGERPRINT_SQL,
     READ_COLUMNS,
-    change_action,
     find_plan,
     history_entry,
     indicator_value,
     insert_columns,
+    keyset_chunks,
+    layer_update_values,
     now_stamp,
     plan_to_row,
     project_to_row,
+    record_change_values,
     record_history_entry,
-    record_json,
     refuse_plan_delete,
     row_to_baseline,
     row_to_layer,
@@ -464,21 +466,13 @@ class TeamWorkspace:
         after: Mapping[str, Any] | None,
         author: str | None,
     ) -> None:
-        action = change_action(before, after)
-        if action is None:
+        values = record_change_values(entity, entity_id, before, after, self._author(author))
+        if values is None:
             return  # nothing changed: no history entry
         self.conn.execute(
             "INSERT INTO record_history (entity, entity_id, action, before, after, at, author)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (
-                entity,
-                entity_id,
-                action,
-                None if before is None else record_json(before),
-                None if after is None else record_json(after),
-                now_stamp(),
-                self._author(author),
-            ),
+            values,
         )
 
     def record_history(
@@ -780,20 +774,10 @@ class TeamWorkspace:
 
     def project_chunks(self, size: int = 50_000) -> Iterator[list[Project]]:
         """Every project in id order, `size` at a time (keyset pages on the primary key)."""
-        if int(size) < 1:
-            raise ValueError(f"chunk size must be at least 1; got {size!r}")
-        after = -1
-        while True:
-            chunk = rows_to_projects(
-                self.conn.execute(
-                    (_SELECT_PROJECTS + " WHERE id > %s ORDER BY id LIMIT %s").encode(),
-                    (after, int(size)),
-                )
-            )
-            if not chunk:
-                return
-            yield chunk
-            after = int(chunk[-1].id)  # type: ignore[arg-type]  # stored projects have ids
+        sql = (_SELECT_PROJECTS + " WHERE id > %s ORDER BY id LIMIT %s").encode()
+        yield from keyset_chunks(
+            lambda after, n: rows_to_projects(self.conn.execute(sql, (after, n))), size
+        )
 
     def project_columns(
         self,
@@ -1001,15 +985,8 @@ class TeamWorkspace:
         return row_to_layer(rows[0])
 
     def update_layer(self, layer_id: str, **changes: Any) -> LayerRecord:
-        allowed = {"title_zh", "title_en", "role", "style", "params"}
-        unknown = set(changes) - allowed
-        if unknown:
-            raise ValidationError(f"cannot change {sorted(unknown)} of a layer", "layer", unknown)
+        values = layer_update_values(changes)
         self.layer(layer_id)
-        values = {
-            k: json.dumps(v, ensure_ascii=False) if k in ("style", "params") else v
-            for k, v in changes.items()
-        }
         with self.transaction() as conn:
             conn.execute(
                 f"UPDATE layers SET {', '.join(f'{k} = %s' for k in values)} WHERE id = %s",
@@ -1040,13 +1017,7 @@ class TeamWorkspace:
         return int(row[0]) if row else 0
 
     def layers_fingerprint(self) -> tuple[Any, ...]:
-        return tuple(
-            self.conn.execute(
-                "SELECT id, role, kind, params, path, created_at,"
-                " (SELECT count(*) FROM layer_features f WHERE f.layer_id = l.id) FROM layers l"
-                " ORDER BY id"
-            ).fetchall()
-        )
+        return tuple(self.conn.execute(LAYERS_FINGERPRINT_SQL).fetchall())
 
     # ---------------------------------------------------------------- indicators
     def record_indicator(self, value: IndicatorValue) -> None:

@@ -37,15 +37,15 @@ from gis_carbon.model.storage import (
 )
 from gis_carbon.model.types import PROJECT_TYPES
 from project_db.rows import (
-    READ_COLUMNS as _READ_COLUMNS,
-)
-from project_db.rows import (
-    change_action,
+    LAYERS_FINGERPRINT_SQL,
     find_plan,
     history_entry,
     indicator_value,
+    keyset_chunks,
+    layer_update_values,
     plan_to_row,
     project_to_row,
+    record_change_values,
     record_history_entry,
     refuse_plan_delete,
     row_to_plan,
@@ -55,6 +55,9 @@ from project_db.rows import (
     target_to_row,
 )
 from project_db.rows import (
+    READ_COLUMNS as _READ_COLUMNS,
+)
+from project_db.rows import (
     current_author as _author,
 )
 from project_db.rows import (
@@ -62,9 +65,6 @@ from project_db.rows import (
 )
 from project_db.rows import (
     now_stamp as _now,
-)
-from project_db.rows import (
-    record_json as _record_json,
 )
 from project_db.rows import (
     row_to_baseline as _row_to_baseline,
@@ -387,21 +387,13 @@ class Workspace:
         after: Mapping[str, Any] | None,
         author: str | None,
     ) -> None:
-        action = change_action(before, after)
-        if action is None:
+        values = record_change_values(entity, entity_id, before, after, author or _author())
+        if values is None:
             return  # nothing changed: no history entry
         self.db.conn.execute(
             "INSERT INTO record_history (entity, entity_id, action, before, after, at, author)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                entity,
-                entity_id,
-                action,
-                None if before is None else _record_json(before),
-                None if after is None else _record_json(after),
-                _now(),
-                author or _author(),
-            ),
+            values,
         )
 
     def record_history(
@@ -648,19 +640,10 @@ class Workspace:
     def project_chunks(self, size: int = 50_000) -> Iterator[list[Project]]:
         """Every project in id order, `size` at a time (keyset pages on the primary key:
         each page is one short query, so no read holds the file across the whole walk)."""
-        if int(size) < 1:
-            raise ValueError(f"chunk size must be at least 1; got {size!r}")
-        after = -1
-        while True:
-            chunk = rows_to_projects(
-                self.db.conn.execute(
-                    _SELECT_PROJECTS + " WHERE id > ? ORDER BY id LIMIT ?", (after, int(size))
-                )
-            )
-            if not chunk:
-                return
-            yield chunk
-            after = int(chunk[-1].id)  # type: ignore[arg-type]  # stored projects have ids
+        sql = _SELECT_PROJECTS + " WHERE id > ? ORDER BY id LIMIT ?"
+        yield from keyset_chunks(
+            lambda after, n: rows_to_projects(self.db.conn.execute(sql, (after, n))), size
+        )
 
     def project_columns(
         self,
@@ -911,15 +894,8 @@ class Workspace:
 
     def update_layer(self, layer_id: str, **changes: Any) -> LayerRecord:
         """Change a layer's title, role, style or params (e.g. make it an exclusion layer)."""
-        allowed = {"title_zh", "title_en", "role", "style", "params"}
-        unknown = set(changes) - allowed
-        if unknown:
-            raise ValidationError(f"cannot change {sorted(unknown)} of a layer", "layer", unknown)
+        values = layer_update_values(changes)
         self.layer(layer_id)
-        values = {
-            k: json.dumps(v, ensure_ascii=False) if k in ("style", "params") else v
-            for k, v in changes.items()
-        }
         with self.transaction() as conn:
             conn.execute(
                 f"UPDATE layers SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
@@ -951,13 +927,7 @@ class Workspace:
         return int(row[0])
 
     def layers_fingerprint(self) -> tuple[Any, ...]:
-        return tuple(
-            self.db.conn.execute(
-                "SELECT id, role, kind, params, path, created_at,"
-                " (SELECT count(*) FROM layer_features f WHERE f.layer_id = l.id) FROM layers l"
-                " ORDER BY id"
-            ).fetchall()
-        )
+        return tuple(self.db.conn.execute(LAYERS_FINGERPRINT_SQL).fetchall())
 
     # ---------------------------------------------------------------- indicators
     def record_indicator(self, value: IndicatorValue) -> None:
